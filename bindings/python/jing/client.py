@@ -67,6 +67,8 @@ class Client:
     :class:`jing.ClientClosedError`.
     """
 
+    _closed = True  # until __init__ succeeds (keeps repr() of a failed construction sane)
+
     def __init__(self, **config):
         config = {k: v for k, v in config.items() if v is not None}
         config_bytes = _encode(json.dumps(config, ensure_ascii=False, allow_nan=False),

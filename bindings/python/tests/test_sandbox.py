@@ -210,7 +210,7 @@ def test_token_invalidated_is_refreshed(sandbox):
 def test_chinese_text_reaches_server(sandbox):
     name = "张伟"
     desc = "来自上海的客户 🚀 emoji ✓ «quotes» \"q\" \\ back"
-    with jing.Client(**sandbox.client_config(user_agent="测试")) as c:
+    with jing.Client(**sandbox.client_config()) as c:
         bt = sandbox.business_type(c)
         env = c.create_lead(lead(bt, name=name, description=desc, email="zhang.wei@例子.com"))
         uuid = env["data"]["jing_uuid"]

@@ -14,7 +14,7 @@ def rss_kb():
 
 
 def test_ten_thousand_calls_flat_rss(fast_sandbox):
-    cfg = fast_sandbox.client_config(rate_limit_per_second=1000000, daily_quota=100000000)
+    cfg = fast_sandbox.client_config(rate_limit_per_second=100000, daily_quota=100000000)
     with jing.Client(**cfg) as c:
         def batch(n):
             for i in range(n):
