@@ -1,0 +1,224 @@
+//! What a caller may ask for, checked before anything is sent: the method, the path (which
+//! must stay on the configured host), and the body.
+
+use crate::error::{Error, Result};
+
+/// Larger request bodies are refused locally: no JING endpoint takes megabytes of JSON.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+const MAX_PATH_BYTES: usize = 8 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn parse(text: &str) -> Result<Method> {
+        match text.to_ascii_uppercase().as_str() {
+            "GET" => Ok(Method::Get),
+            "POST" => Ok(Method::Post),
+            "PUT" => Ok(Method::Put),
+            "DELETE" => Ok(Method::Delete),
+            _ => Err(Error::invalid(format!(
+                "method must be GET, POST, PUT or DELETE, not {:?}",
+                truncate(text, 16)
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A path is appended to `base_url` as text. Anything that could make it name another host
+/// (`//host`, `scheme://`), or that an HTTP library might reinterpret, is refused.
+pub fn check_path(path: &str) -> Result<()> {
+    if !path.starts_with('/') {
+        return Err(Error::invalid("path must start with '/'"));
+    }
+    if path.starts_with("//") || path.contains("://") {
+        return Err(Error::invalid(
+            "path must not name a host ('//' at its start or '://' inside)",
+        ));
+    }
+    if path.len() > MAX_PATH_BYTES {
+        return Err(Error::invalid(format!(
+            "path is longer than {MAX_PATH_BYTES} bytes"
+        )));
+    }
+    if let Some(c) = path.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(format!(
+            "path must not contain whitespace or control characters (found U+{:04X})",
+            c as u32
+        )));
+    }
+    if path.contains(['#', '\\']) {
+        return Err(Error::invalid("path must not contain '#' or '\\'"));
+    }
+    if path.split(['/', '?']).any(|seg| seg == "..") {
+        return Err(Error::invalid("path must not contain '..' segments"));
+    }
+    Ok(())
+}
+
+/// The interface a path belongs to, for throttling: the path without its query.
+pub fn interface(path: &str) -> &str {
+    path.split('?').next().unwrap_or(path)
+}
+
+/// Checks an optional JSON body; it is sent exactly as given.
+pub fn check_body(body: Option<&str>) -> Result<()> {
+    let Some(body) = body else { return Ok(()) };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::invalid(format!(
+            "body is larger than {MAX_BODY_BYTES} bytes"
+        )));
+    }
+    parse_json("body", body).map(|_| ())
+}
+
+/// Parses JSON text, naming the argument and the position of the first problem.
+pub fn parse_json(what: &str, text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| {
+        let full = e.to_string();
+        let reason = full.split(" at line ").next().unwrap_or(&full);
+        Error::invalid(format!(
+            "{what} is not valid JSON: {reason} at line {} column {}",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// The local checks of abi.md for a lead: a JSON object with non-empty string
+/// `business_type` and `name`, and a non-empty `mobile` or `email`. Other keys pass
+/// through untouched (the lead is sent as the caller wrote it).
+pub fn check_lead(lead: &str) -> Result<()> {
+    if lead.len() > MAX_BODY_BYTES {
+        return Err(Error::invalid(format!(
+            "lead is larger than {MAX_BODY_BYTES} bytes"
+        )));
+    }
+    let value = parse_json("lead", lead)?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| Error::invalid("lead must be a JSON object"))?;
+    let text = |key: &str| -> Result<Option<&str>> {
+        match obj.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::invalid(format!("lead field {key} must be a string"))),
+        }
+    };
+    for key in ["business_type", "name"] {
+        if text(key)?.is_none() {
+            return Err(Error::invalid(format!(
+                "lead field {key} is required and must be a non-empty string"
+            )));
+        }
+    }
+    let (mobile, email) = (text("mobile")?, text("email")?);
+    if mobile.is_none() && email.is_none() {
+        return Err(Error::invalid(
+            "lead needs a non-empty mobile or email (field mobile / email)",
+        ));
+    }
+    Ok(())
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_could_leave_the_host_are_refused() {
+        for bad in [
+            "v1/x",
+            "//evil.com/x",
+            "/x?u=http://evil",
+            "/a b",
+            "/a\tb",
+            "/a\r\nHost: x",
+            "/a#f",
+            "/a\\b",
+            "/a/../b",
+            "",
+            "/x\u{7f}",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad:?}");
+        }
+        for ok in [
+            "/v1/leads/create",
+            "/v1/leads/query?jing_uuid=abc&x=%20",
+            "/",
+        ] {
+            assert!(check_path(ok).is_ok(), "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn interface_drops_the_query() {
+        assert_eq!(interface("/v1/a?b=c?d"), "/v1/a");
+        assert_eq!(interface("/v1/a"), "/v1/a");
+    }
+
+    #[test]
+    fn methods() {
+        assert_eq!(Method::parse("get").unwrap(), Method::Get);
+        assert_eq!(Method::parse("DELETE").unwrap().as_str(), "DELETE");
+        assert!(Method::parse("PATCH").is_err());
+        assert!(Method::parse("").is_err());
+    }
+
+    #[test]
+    fn lead_validation_names_the_field() {
+        let cases = [
+            ("[]", "object"),
+            ("{", "not valid JSON"),
+            (r#"{"name":"n","mobile":"1"}"#, "business_type"),
+            (r#"{"business_type":"b","mobile":"1"}"#, "name"),
+            (r#"{"business_type":"b","name":"  ","mobile":"1"}"#, "name"),
+            (r#"{"business_type":"b","name":"n"}"#, "mobile"),
+            (r#"{"business_type":"b","name":"n","mobile":""}"#, "mobile"),
+            (r#"{"business_type":"b","name":"n","mobile":13}"#, "mobile"),
+            (
+                r#"{"business_type":1,"name":"n","mobile":"1"}"#,
+                "business_type",
+            ),
+        ];
+        for (lead, field) in cases {
+            let e = check_lead(lead).unwrap_err();
+            assert_eq!(e.kind, crate::error::Kind::InvalidArgument);
+            assert!(e.message.contains(field), "{lead}: {}", e.message);
+        }
+        assert!(
+            check_lead(r#"{"business_type":"b","name":"张伟","email":"a@b.c","x":[1]}"#).is_ok()
+        );
+    }
+
+    #[test]
+    fn bodies() {
+        assert!(check_body(None).is_ok());
+        assert!(check_body(Some("[1,2]")).is_ok());
+        assert!(check_body(Some("{\"a\":")).is_err());
+        let deep = "[".repeat(100_000);
+        assert!(check_body(Some(&deep)).is_err());
+    }
+}
