@@ -119,7 +119,10 @@ fn token_issue_and_refresh_rotation() {
     assert_eq!(r2["data"]["scope"], "all");
     // Single use: the old refresh token is now rejected, the new one works once.
     assert_eq!(refresh(rt)["code"], 40002);
-    assert_eq!(refresh("00000000-0000-4000-8000-000000000000")["code"], 40002);
+    assert_eq!(
+        refresh("00000000-0000-4000-8000-000000000000")["code"],
+        40002
+    );
     // Without --revoke-previous both access tokens stay valid.
     assert_eq!(sb.call("GET", "/v1/ping", at, None)["code"], 0);
     assert_eq!(sb.call("GET", "/v1/ping", at2, None)["code"], 0);
@@ -293,8 +296,14 @@ fn lead_create_validation() {
         (with("title", json!(3)), "title"),
         (with("custom_text_1", json!({"a": 1})), "custom_text_1"),
         (with("custom_dept", json!("d1")), "custom_dept"),
-        (with("custom_multi_dept", json!("d1,d2")), "custom_multi_dept"),
-        (with("custom_image", json!("http://x/y.png")), "custom_image"),
+        (
+            with("custom_multi_dept", json!("d1,d2")),
+            "custom_multi_dept",
+        ),
+        (
+            with("custom_image", json!("http://x/y.png")),
+            "custom_image",
+        ),
         (with("custom_lookup", json!("abc")), "custom_lookup"),
     ];
     for (body, field) in &cases {
@@ -413,7 +422,10 @@ fn chinese_round_trip_update_and_query() {
     assert_eq!(r["data"]["total"], 1, "{r}");
     assert_eq!(r["data"]["list"][0]["jing_uuid"], id.as_str());
     assert_eq!(search(json!({"name": "李四"}))["data"]["total"], 1);
-    assert_eq!(search(json!({"email": "z@example.com"}))["data"]["total"], 1);
+    assert_eq!(
+        search(json!({"email": "z@example.com"}))["data"]["total"],
+        1
+    );
     assert_eq!(
         search(json!({"email": "z@example.com", "name": "李四"}))["data"]["total"],
         0
@@ -451,7 +463,14 @@ fn metadata_business_types_and_fields() {
             .find(|f| f["code"] == code)
             .unwrap_or_else(|| panic!("no field {code}"))
     };
-    for preset in ["business_type", "name", "mobile", "email", "company_id", "owner"] {
+    for preset in [
+        "business_type",
+        "name",
+        "mobile",
+        "email",
+        "company_id",
+        "owner",
+    ] {
         assert_eq!(find(preset)["is_preset"], 1);
     }
     for (code, ty) in [
