@@ -42,12 +42,17 @@ cat > "$OUT/JingTests.runtimeconfig.json" <<'JSON'
   "configProperties": {"System.Globalization.Invariant": true}}}
 JSON
 
+mkdir -p "$OUT/noload" && cp "$OUT/JingTests.exe" "$OUT/noload/"   # a directory without libjing
+
 status=0
 echo "== Mono: $(mono --version | head -1)"
 (cd "$OUT" && mono JingTests.exe) || status=1
+echo "== Mono, library absent"
+(cd "$OUT/noload" && env -u LD_LIBRARY_PATH mono JingTests.exe --expect-load-failure) || status=1
 
 if [ "${JING_NO_CORECLR:-0}" = 1 ]; then
   echo "NOTICE: CoreCLR run skipped (JING_NO_CORECLR=1)"
+  [ $status = 0 ] && echo "run-tests.sh: all runs passed" || echo "run-tests.sh: FAILED"
   exit $status
 fi
 DOTNET="${JING_DOTNET:-}"
@@ -64,7 +69,11 @@ if [ -n "$DOTNET" ] && [ -x "$DOTNET" ]; then
   echo "== CoreCLR: $DOTNET"
   (cd "$OUT" && DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 "$DOTNET" exec \
       --runtimeconfig JingTests.runtimeconfig.json JingTests.exe) || status=1
+  echo "== CoreCLR, library absent"
+  (cd "$OUT/noload" && env -u LD_LIBRARY_PATH DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 "$DOTNET" exec \
+      --runtimeconfig ../JingTests.runtimeconfig.json JingTests.exe --expect-load-failure) || status=1
 else
   echo "NOTICE: no .NET Core runtime available (no dotnet on PATH, JING_DOTNET unset, dotnetcore2 not installable); CoreCLR run skipped"
 fi
+[ $status = 0 ] && echo "run-tests.sh: all runs passed" || echo "run-tests.sh: FAILED"
 exit $status

@@ -5,7 +5,7 @@ namespace Jing
 {
     /// <summary>Owns one native <c>JingClient*</c>; releases it with <c>jing_client_free</c>
     /// once it is disposed (or finalized) and no P/Invoke call is still using it.</summary>
-    public sealed class JingClientHandle : SafeHandle
+    internal sealed class JingClientHandle : SafeHandle
     {
         // Used by the marshaler for `out JingClientHandle`.
         public JingClientHandle() : base(IntPtr.Zero, true) { }

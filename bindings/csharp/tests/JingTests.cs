@@ -127,9 +127,10 @@ namespace Jing.Tests
         private const string Create = "/v1/leads/create";
         private static int s_passed, s_failed, s_skipped;
 
-        private static int Main()
+        private static int Main(string[] args)
         {
             Console.OutputEncoding = new UTF8Encoding(false);
+            if (args.Length == 1 && args[0] == "--expect-load-failure") return ExpectLoadFailure();
             Console.WriteLine("Jing C# tests on {0}, {1}-bit, libjing {2} (ABI {3})",
                 Type.GetType("Mono.Runtime") != null ? "Mono" : System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                 IntPtr.Size * 8, SafeVersion(), SafeAbi());
@@ -153,6 +154,21 @@ namespace Jing.Tests
             Run("dispose_during_call", DisposeDuringCall);
             Run("panic_is_caught", PanicIsCaught);
             if (s_skipped > 0) Console.WriteLine("({0} skipped)", s_skipped);
+            Console.WriteLine("{0} passed, {1} failed", s_passed, s_failed);
+            return s_failed == 0 ? 0 : 1;
+        }
+
+        /// <summary>Run where libjing cannot be found: the error must name the library and the bitness.</summary>
+        private static int ExpectLoadFailure()
+        {
+            Run("load_failure_message", () =>
+            {
+                var e = Throws<DllNotFoundException>(() => new JingClient("{}"));
+                Check(e.Message.Contains("'jing'") && e.Message.Contains("libjing.so"), "names the library: " + e.Message);
+                Check(e.Message.Contains((IntPtr.Size * 8) + "-bit"), "names the bitness: " + e.Message);
+                // Still a clear error on the second attempt (no TypeInitializationException).
+                Throws<DllNotFoundException>(() => { var v = JingNative.Version; });
+            });
             Console.WriteLine("{0} passed, {1} failed", s_passed, s_failed);
             return s_failed == 0 ? 0 : 1;
         }
