@@ -984,3 +984,91 @@ fn fields(req: &ApiRequest) -> Outcome {
         .collect();
     Outcome::ok(json!({ "list": list }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_replaces_secret_keys_at_any_depth() {
+        let v = json!({"app_id": "1", "app_secret": "s", "a": [{"refresh_token": "r"}],
+                       "b": {"access_token": "t", "keep": "k"}});
+        assert_eq!(
+            mask(&v),
+            json!({"app_id": "1", "app_secret": "***", "a": [{"refresh_token": "***"}],
+                   "b": {"access_token": "***", "keep": "k"}})
+        );
+    }
+
+    #[test]
+    fn ids_have_the_documented_shapes() {
+        let h = hex32();
+        assert_eq!(h.len(), 32);
+        assert!(h
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        let u = uuid4();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(hex32(), hex32());
+        for (id, _) in BUSINESS_TYPES {
+            assert_eq!(id.len(), 32);
+        }
+    }
+
+    #[test]
+    fn fault_parsing_defaults_and_errors() {
+        let f = parse_fault(&json!({"kind": "http_status", "status": 500})).unwrap();
+        assert!(
+            matches!(f.kind, FaultKind::HttpStatus { status: 500, ref body } if body == "Internal Server Error")
+        );
+        assert_eq!(f.remaining, 1);
+        assert_eq!(f.path, None);
+        let f =
+            parse_fault(&json!({"kind": "api_code", "code": 7, "path": "/v1/x?q=1", "count": 3}))
+                .unwrap();
+        assert!(matches!(
+            f.kind,
+            FaultKind::ApiCode {
+                code: 7,
+                http_status: 200,
+                ..
+            }
+        ));
+        assert_eq!(f.path.as_deref(), Some("/v1/x"));
+        assert_eq!(f.remaining, 3);
+        assert!(parse_fault(&json!({"kind": "http_status", "status": 99})).is_err());
+        assert!(parse_fault(&json!({"kind": "delay", "delay_ms": -1})).is_err());
+        assert!(parse_fault(&json!({"kind": "close_before", "path": "v1"})).is_err());
+        assert!(parse_fault(&json!({"status": 500})).is_err());
+    }
+
+    #[test]
+    fn limiter_counts_quota_only_for_rate_accepted_requests() {
+        let mut inner = Inner::new(Config {
+            rate_limit: 2,
+            daily_quota: 3,
+            ..Config::default()
+        });
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let code = |r: Result<(), Outcome>| r.map_or_else(|o| o.code, |_| 0);
+        assert_eq!(code(limit(&mut inner, "a", "/p", at(0))), 0);
+        assert_eq!(code(limit(&mut inner, "a", "/p", at(10))), 0);
+        assert_eq!(
+            code(limit(&mut inner, "a", "/p", at(20))),
+            code::RATE_LIMITED
+        );
+        assert_eq!(code(limit(&mut inner, "a", "/q", at(20))), 0);
+        assert_eq!(code(limit(&mut inner, "a", "/p", at(1000))), 0);
+        assert_eq!(
+            code(limit(&mut inner, "a", "/p", at(1005))),
+            code::RATE_LIMITED
+        );
+        assert_eq!(
+            code(limit(&mut inner, "a", "/p", at(2100))),
+            code::QUOTA_EXHAUSTED
+        );
+        assert_eq!(code(limit(&mut inner, "b", "/p", at(2100))), 0);
+    }
+}

@@ -524,16 +524,26 @@ fn codes(sb: &Sandbox, t: &str, path: &str, n: usize) -> Vec<i64> {
 fn rate_limit_sliding_window() {
     let sb = Sandbox::start(&[]);
     let t = sb.token();
-    let started = Instant::now();
-    let got = codes(&sb, &t, "/v1/ping", 11);
-    assert!(started.elapsed() < Duration::from_millis(900), "too slow");
+    // On a very loaded machine 11 calls might not fit in one second: then try
+    // again on a fresh interface rather than fail.
+    let mut attempt = 0;
+    let got = loop {
+        attempt += 1;
+        let path = format!("/v1/ping{attempt}");
+        let started = Instant::now();
+        let got = codes(&sb, &t, &path, 11);
+        if started.elapsed() < Duration::from_millis(900) || attempt == 3 {
+            break got;
+        }
+    };
     assert_eq!(got.iter().filter(|c| **c == 42901).count(), 1, "{got:?}");
     assert_eq!(got[10], 42901);
+    let ping = format!("/v1/ping{attempt}");
     // Another interface has its own window; the query string is not part of it.
     assert_eq!(codes(&sb, &t, "/v1/other?a=1", 1), vec![0]);
     assert_eq!(codes(&sb, &t, "/v1/other?a=2", 1), vec![0]);
     sleep(Duration::from_millis(1050));
-    assert_eq!(codes(&sb, &t, "/v1/ping", 10), vec![0; 10]);
+    assert_eq!(codes(&sb, &t, &ping, 10), vec![0; 10]);
     // Token endpoints are never limited.
     for _ in 0..15 {
         sb.token();
