@@ -93,14 +93,6 @@ def _declare(lib):
         test_panic.restype = c_int32
 
 
-def has_symbol(name):
-    try:
-        getattr(lib, name)
-        return True
-    except AttributeError:
-        return False
-
-
 def take_string(ptr):
     """Copy a library-owned string out as ``str`` and release it. ``None`` for NULL."""
     if not ptr:
