@@ -76,9 +76,11 @@ pub fn shared(settings: &Settings) -> Result<Arc<Transport>> {
     Ok(transport)
 }
 
-/// How many distinct HTTP clients (and so background threads) exist in this process.
-pub fn shared_count() -> usize {
-    SHARED.lock().unwrap_or_else(|p| p.into_inner()).len()
+/// How many HTTP clients (each with its own background thread) this process holds for
+/// `base_url`.
+pub fn pool_count(base_url: &str) -> usize {
+    let map = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    map.keys().filter(|(_, s)| s.base_url == base_url).count()
 }
 
 fn build_client(s: &Settings) -> Result<reqwest::blocking::Client> {

@@ -29,14 +29,20 @@ fn ok_creates_one_lead_with_chinese_text_intact() {
     let create = &sb.requests(Some("/v1/leads/create"))[0];
     assert_eq!(create["headers"]["app_id"], APP_ID);
     assert_eq!(create["headers"]["access_token"], "***");
-    assert!(create["headers"]["user-agent"].as_str().unwrap().starts_with("libjing/"));
+    assert!(create["headers"]["user-agent"]
+        .as_str()
+        .unwrap()
+        .starts_with("libjing/"));
 }
 
 #[test]
 fn invalid_argument_sends_nothing() {
     let sb = Sandbox::start(&[]);
     let lib = Lib::new(&sb.config(json!({}))).unwrap();
-    let e = expect_error(&lib.create(&json!({"business_type": BUSINESS_TYPE, "mobile": "1"})), 1);
+    let e = expect_error(
+        &lib.create(&json!({"business_type": BUSINESS_TYPE, "mobile": "1"})),
+        1,
+    );
     assert!(e["message"].as_str().unwrap().contains("name"), "{e}");
     assert_eq!(e["retryable"], false);
     expect_error(&lib.create_text("{not json"), 1);
@@ -44,7 +50,15 @@ fn invalid_argument_sends_nothing() {
     expect_error(&lib.request("GET", "/v1/x?u=https://evil.example", None), 1);
     expect_error(&lib.request("PATCH", "/v1/x", None), 1);
     let mut out = std::ptr::null_mut();
-    let s = unsafe { jing_request_json(lib.raw, c"POST".as_ptr(), c"/v1/x".as_ptr(), c"{\"a\":".as_ptr(), &mut out) };
+    let s = unsafe {
+        jing_request_json(
+            lib.raw,
+            c"POST".as_ptr(),
+            c"/v1/x".as_ptr(),
+            c"{\"a\":".as_ptr(),
+            &mut out,
+        )
+    };
     assert_eq!(s, JING_E_INVALID_ARGUMENT);
     assert!(take(out).unwrap().contains("body is not valid JSON"));
     // NULLs and invalid UTF-8 through the raw ABI.
@@ -59,9 +73,21 @@ fn invalid_argument_sends_nothing() {
     let s = unsafe { jing_lead_create_json(lib.raw, bad_utf8.as_ptr().cast(), &mut out) };
     assert_eq!(s, JING_E_INVALID_ARGUMENT);
     assert!(take(out).unwrap().contains("UTF-8"));
-    let s = unsafe { jing_request_json(lib.raw, c"GET".as_ptr(), std::ptr::null(), std::ptr::null(), std::ptr::null_mut()) };
+    let s = unsafe {
+        jing_request_json(
+            lib.raw,
+            c"GET".as_ptr(),
+            std::ptr::null(),
+            std::ptr::null(),
+            std::ptr::null_mut(),
+        )
+    };
     assert_eq!(s, JING_E_INVALID_ARGUMENT, "NULL out_json is allowed");
-    assert!(sb.requests(None).is_empty(), "nothing was sent: {:?}", sb.requests(None));
+    assert!(
+        sb.requests(None).is_empty(),
+        "nothing was sent: {:?}",
+        sb.requests(None)
+    );
 }
 
 #[test]
@@ -69,10 +95,18 @@ fn config_errors_name_the_problem() {
     let sb = Sandbox::start(&[]);
     let (status, e) = Lib::new(&sb.config(json!({"timout_ms": 5}))).err().unwrap();
     assert_eq!(status, JING_E_CONFIG);
-    assert!(e["error"]["message"].as_str().unwrap().contains("timout_ms"));
-    let (status, _) = Lib::new(&json!({"app_id": "1", "app_secret": "x", "base_url": "http://example.com"})).err().unwrap();
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("timout_ms"));
+    let (status, _) =
+        Lib::new(&json!({"app_id": "1", "app_secret": "x", "base_url": "http://example.com"}))
+            .err()
+            .unwrap();
     assert_eq!(status, JING_E_CONFIG);
-    let (status, e) = Lib::new(&sb.config(json!({"ca_file": "/nonexistent.pem"}))).err().unwrap();
+    let (status, e) = Lib::new(&sb.config(json!({"ca_file": "/nonexistent.pem"})))
+        .err()
+        .unwrap();
     assert_eq!(status, JING_E_CONFIG);
     assert!(e["error"]["message"].as_str().unwrap().contains("ca_file"));
     // NULL out_client and NULL config.
@@ -91,7 +125,8 @@ fn auth_wrong_secret_fails_even_when_a_good_token_is_cached() {
     let sb = Sandbox::start(&[]);
     let good = Lib::new(&sb.config(json!({}))).unwrap();
     assert_eq!(good.create(&lead("a")).0, JING_OK);
-    let bad = Lib::new(&sb.config(json!({"app_secret": "ffffffffffffffffffffffffffffffff"}))).unwrap();
+    let bad =
+        Lib::new(&sb.config(json!({"app_secret": "ffffffffffffffffffffffffffffffff"}))).unwrap();
     let e = expect_error(&bad.create(&lead("b")), JING_E_AUTH);
     assert_eq!(e["api_code"], 40002);
     assert!(!e["request_id"].is_null());
@@ -131,21 +166,32 @@ fn expired_tokens_are_renewed_with_rotating_refresh_tokens() {
     }
     let refreshes = sb.requests(Some("/v1/oauth2/token/refresh"));
     assert!(refreshes.len() >= 2, "{refreshes:?}");
-    assert!(refreshes.iter().all(|r| r["code"] == 0), "single-use refresh tokens were rotated");
-    assert!(sb.requests(Some("/v1/echo")).iter().all(|r| r["code"] == 0), "no call used an expired token");
+    assert!(
+        refreshes.iter().all(|r| r["code"] == 0),
+        "single-use refresh tokens were rotated"
+    );
+    assert!(
+        sb.requests(Some("/v1/echo")).iter().all(|r| r["code"] == 0),
+        "no call used an expired token"
+    );
 }
 
 #[test]
 fn throttled_when_the_server_keeps_answering_rate_limited() {
     let sb = Sandbox::start(&[]);
     let lib = Lib::new(&sb.config(json!({"max_wait_ms": 600}))).unwrap();
-    sb.faults(json!([{"kind": "api_code", "code": 42901, "path": "/v1/leads/create", "count": 100}]));
+    sb.faults(
+        json!([{"kind": "api_code", "code": 42901, "path": "/v1/leads/create", "count": 100}]),
+    );
     let started = Instant::now();
     let e = expect_error(&lib.create(&lead("x")), JING_E_THROTTLED);
     assert!(started.elapsed() < Duration::from_millis(1500));
     assert_eq!(e["api_code"], 42901);
     assert_eq!(e["retryable"], true);
-    assert!(sb.requests(Some("/v1/leads/create")).len() >= 2, "it backed off and retried");
+    assert!(
+        sb.requests(Some("/v1/leads/create")).len() >= 2,
+        "it backed off and retried"
+    );
     assert!(sb.leads().is_empty());
 
     // One rate-limit answer, then success: the lead exists once.
@@ -159,7 +205,8 @@ fn throttled_when_the_server_keeps_answering_rate_limited() {
 #[test]
 fn throttled_locally_when_the_wait_exceeds_max_wait() {
     let sb = Sandbox::start(&[]);
-    let lib = Lib::new(&sb.config(json!({"rate_limit_per_second": 2, "max_wait_ms": 100}))).unwrap();
+    let lib =
+        Lib::new(&sb.config(json!({"rate_limit_per_second": 2, "max_wait_ms": 100}))).unwrap();
     assert_eq!(lib.create(&lead("1")).0, JING_OK);
     assert_eq!(lib.create(&lead("2")).0, JING_OK);
     let started = Instant::now();
@@ -178,7 +225,11 @@ fn quota_exhausted_locally_and_by_the_server() {
     let e = expect_error(&lib.create(&lead("3")), JING_E_QUOTA_EXHAUSTED);
     assert_eq!(e["retryable"], false);
     assert!(e["message"].as_str().unwrap().contains("UTC+8"));
-    assert_eq!(sb.requests(Some("/v1/leads/create")).len(), 2, "no request sent");
+    assert_eq!(
+        sb.requests(Some("/v1/leads/create")).len(),
+        2,
+        "no request sent"
+    );
     // Other interfaces have their own quota.
     assert_eq!(lib.request("GET", "/v1/other", None).0, JING_OK);
 
@@ -188,7 +239,11 @@ fn quota_exhausted_locally_and_by_the_server() {
     let e = expect_error(&lib.create(&lead("2")), JING_E_QUOTA_EXHAUSTED);
     assert_eq!(e["api_code"], 42902);
     expect_error(&lib.create(&lead("3")), JING_E_QUOTA_EXHAUSTED);
-    assert_eq!(sb.requests(Some("/v1/leads/create")).len(), 2, "believed for the day");
+    assert_eq!(
+        sb.requests(Some("/v1/leads/create")).len(),
+        2,
+        "believed for the day"
+    );
 }
 
 #[test]
@@ -206,7 +261,10 @@ fn network_error_when_nothing_listens() {
     assert!(e["http_status"].is_null());
 }
 
-fn create_with_fault(fault: serde_json::Value, extra: serde_json::Value) -> (Sandbox, serde_json::Value) {
+fn create_with_fault(
+    fault: serde_json::Value,
+    extra: serde_json::Value,
+) -> (Sandbox, serde_json::Value) {
     let sb = Sandbox::start(&[]);
     let lib = Lib::new(&sb.config(extra)).unwrap();
     let mut fault = fault;
@@ -215,14 +273,19 @@ fn create_with_fault(fault: serde_json::Value, extra: serde_json::Value) -> (San
     let e = expect_error(&lib.create(&lead("once")), JING_E_OUTCOME_UNKNOWN);
     assert_eq!(e["outcome_unknown"], true);
     assert_eq!(e["retryable"], false);
-    assert_eq!(sb.requests(Some("/v1/leads/create")).len(), 1, "exactly one create reached the server");
+    assert_eq!(
+        sb.requests(Some("/v1/leads/create")).len(),
+        1,
+        "exactly one create reached the server"
+    );
     (sb, e)
 }
 
 #[test]
 fn outcome_unknown_on_5xx_create_is_never_retried() {
     for status in [500, 502, 503] {
-        let (_sb, e) = create_with_fault(json!({"kind": "http_status", "status": status}), json!({}));
+        let (_sb, e) =
+            create_with_fault(json!({"kind": "http_status", "status": status}), json!({}));
         assert_eq!(e["http_status"], status);
     }
 }
@@ -238,9 +301,15 @@ fn outcome_unknown_on_dropped_connections() {
 #[test]
 fn outcome_unknown_on_timeout_after_sending() {
     let started = Instant::now();
-    let (sb, e) = create_with_fault(json!({"kind": "delay", "delay_ms": 3000}), json!({"timeout_ms": 400}));
+    let (sb, e) = create_with_fault(
+        json!({"kind": "delay", "delay_ms": 3000}),
+        json!({"timeout_ms": 400}),
+    );
     assert!(started.elapsed() < Duration::from_millis(2500));
-    assert!(e["message"].as_str().unwrap().contains("may have been processed"));
+    assert!(e["message"]
+        .as_str()
+        .unwrap()
+        .contains("may have been processed"));
     assert_eq!(sb.leads().len(), 1);
 }
 
@@ -248,8 +317,10 @@ fn outcome_unknown_on_timeout_after_sending() {
 fn idempotent_calls_are_retried_through_5xx_and_drops() {
     let sb = Sandbox::start(&[]);
     let lib = Lib::new(&sb.config(json!({}))).unwrap();
-    sb.faults(json!([{"kind": "http_status", "status": 503, "path": "/v1/leads/query", "count": 2},
-                     {"kind": "close_before", "path": "/v1/leads/query"}]));
+    sb.faults(
+        json!([{"kind": "http_status", "status": 503, "path": "/v1/leads/query", "count": 2},
+                     {"kind": "close_before", "path": "/v1/leads/query"}]),
+    );
     let (status, env) = lib.request("GET", "/v1/leads/query?jing_uuid=nope", None);
     assert_eq!(status, JING_E_API, "reached the server's answer: {env}");
     assert_eq!(env["error"]["api_code"], 40401);
@@ -266,7 +337,9 @@ fn idempotent_calls_are_retried_through_5xx_and_drops() {
 fn api_error_keeps_code_msg_and_request_id() {
     let sb = Sandbox::start(&[]);
     let lib = Lib::new(&sb.config(json!({}))).unwrap();
-    sb.faults(json!([{"kind": "api_code", "code": 12345, "msg": "业务错误", "path": "/v1/leads/create"}]));
+    sb.faults(
+        json!([{"kind": "api_code", "code": 12345, "msg": "业务错误", "path": "/v1/leads/create"}]),
+    );
     let e = expect_error(&lib.create(&lead("x")), JING_E_API);
     assert_eq!(e["api_code"], 12345);
     assert_eq!(e["api_msg"], "业务错误");
@@ -290,9 +363,15 @@ fn protocol_error_for_answers_that_are_not_envelopes() {
     assert_eq!(e["http_status"], 200);
     sb.faults(json!([{"kind": "non_json", "path": "/v1/leads/create"}]));
     let e = expect_error(&lib.create(&lead("x")), JING_E_PROTOCOL);
-    assert_eq!(e["outcome_unknown"], true, "a create answered with garbage may have happened");
+    assert_eq!(
+        e["outcome_unknown"], true,
+        "a create answered with garbage may have happened"
+    );
     sb.faults(json!([{"kind": "http_status", "status": 404, "path": "/v1/y"}]));
-    let e = expect_error(&lib.request("POST", "/v1/y", Some(&json!({}))), JING_E_PROTOCOL);
+    let e = expect_error(
+        &lib.request("POST", "/v1/y", Some(&json!({}))),
+        JING_E_PROTOCOL,
+    );
     assert_eq!(e["http_status"], 404);
 }
 
@@ -311,13 +390,19 @@ fn panic_is_caught_and_the_next_call_works() {
 
 #[test]
 fn status_names_and_versions() {
-    let name = |s| unsafe { std::ffi::CStr::from_ptr(jing_status_name(s)) }.to_str().unwrap();
+    let name = |s| {
+        unsafe { std::ffi::CStr::from_ptr(jing_status_name(s)) }
+            .to_str()
+            .unwrap()
+    };
     assert_eq!(name(0), "ok");
     assert_eq!(name(7), "outcome_unknown");
     assert_eq!(name(99), "panic");
     assert_eq!(name(42), "unknown");
     assert_eq!(unsafe { jing_abi_version() }, JING_ABI_VERSION);
-    let v = unsafe { std::ffi::CStr::from_ptr(jing_version()) }.to_str().unwrap();
+    let v = unsafe { std::ffi::CStr::from_ptr(jing_version()) }
+        .to_str()
+        .unwrap();
     assert_eq!(v, env!("CARGO_PKG_VERSION"));
     unsafe {
         jing_free_string(std::ptr::null_mut());
