@@ -6,7 +6,7 @@ use crate::error::{Error, Kind, Result};
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Responses larger than this are refused: JING answers are small, and a hostile or broken
 /// server must not make the host process allocate without bound.
@@ -28,6 +28,8 @@ pub struct Transport {
     /// The process that built the pool. After `fork()` its thread is gone in the child,
     /// so a child must build its own.
     pid: u32,
+    /// `timeout_ms`: the whole request, answer included, must be done by then.
+    timeout: Duration,
 }
 
 /// An HTTP answer, whatever its status.
@@ -71,6 +73,7 @@ pub fn shared(settings: &Settings) -> Result<Arc<Transport>> {
     let transport = Arc::new(Transport {
         http: build_client(settings)?,
         pid,
+        timeout: settings.timeout,
     });
     map.insert(key, transport.clone());
     Ok(transport)
@@ -152,7 +155,8 @@ impl Transport {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_owned());
         }
-        let response = request.send().map_err(|e| {
+        let started = Instant::now();
+        let mut response = request.send().map_err(|e| {
             let text = chain(&e);
             if e.is_connect() || e.is_builder() {
                 Failure::NotSent(text)
@@ -164,13 +168,35 @@ impl Transport {
         if response.content_length().unwrap_or(0) > MAX_RESPONSE_BYTES {
             return Err(Failure::TooLarge { status });
         }
+        // reqwest's blocking timeout bounds each read, not the whole body: a server dripping
+        // a byte now and then would hold the caller forever. Check the deadline between
+        // reads, so the whole answer takes at most about `timeout` (never more than twice).
+        let deadline = started + self.timeout;
         let mut body = Vec::new();
-        response
-            .take(MAX_RESPONSE_BYTES + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| Failure::MaybeSent(format!("reading the answer failed: {}", chain(&e))))?;
-        if body.len() as u64 > MAX_RESPONSE_BYTES {
-            return Err(Failure::TooLarge { status });
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            if Instant::now() >= deadline {
+                return Err(Failure::MaybeSent(format!(
+                    "the answer was not complete within timeout_ms ({} ms)",
+                    self.timeout.as_millis()
+                )));
+            }
+            match response.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    body.extend_from_slice(&chunk[..n]);
+                    if body.len() as u64 > MAX_RESPONSE_BYTES {
+                        return Err(Failure::TooLarge { status });
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(Failure::MaybeSent(format!(
+                        "reading the answer failed: {}",
+                        chain(&e)
+                    )))
+                }
+            }
         }
         Ok(Answer { status, body })
     }
