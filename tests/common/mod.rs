@@ -71,7 +71,12 @@ impl Sandbox {
     }
 
     pub fn post(&self, path: &str, body: Value) -> Value {
-        let r = self.http.post(format!("{}{path}", self.url)).json(&body).send().unwrap();
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(&body)
+            .send()
+            .unwrap();
         assert!(r.status().is_success(), "{path}: {}", r.status());
         r.json().unwrap_or(Value::Null)
     }
@@ -85,15 +90,17 @@ impl Sandbox {
     }
 
     /// Journal entries for one path (all paths when `None`).
-    pub fn requests(&self, path: Option<&str>) -> Vec<Value> {
-        let v: Value = self
-            .http
+    pub fn journal(&self) -> Value {
+        self.http
             .get(format!("{}/_sandbox/journal", self.url))
             .send()
             .unwrap()
             .json()
-            .unwrap();
-        v["requests"]
+            .unwrap()
+    }
+
+    pub fn requests(&self, path: Option<&str>) -> Vec<Value> {
+        self.journal()["requests"]
             .as_array()
             .unwrap()
             .iter()
@@ -103,14 +110,7 @@ impl Sandbox {
     }
 
     pub fn leads(&self) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}/_sandbox/journal", self.url))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        v["leads"].as_array().unwrap().clone()
+        self.journal()["leads"].as_array().unwrap().clone()
     }
 
     /// A client config for this sandbox, with `extra` keys merged in.
@@ -183,7 +183,10 @@ impl Lib {
         let text = CString::new(lead).unwrap();
         let mut out = std::ptr::null_mut();
         let status = unsafe { jing_lead_create_json(self.raw, text.as_ptr(), &mut out) };
-        (status, parse(&take(out).expect("out_json is always written")))
+        (
+            status,
+            parse(&take(out).expect("out_json is always written")),
+        )
     }
 
     pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Outcome {
@@ -200,7 +203,10 @@ impl Lib {
                 &mut out,
             )
         };
-        (status, parse(&take(out).expect("out_json is always written")))
+        (
+            status,
+            parse(&take(out).expect("out_json is always written")),
+        )
     }
 }
 
