@@ -2,6 +2,7 @@
 //! refreshed by one thread while the others wait, refresh tokens rotated on every use.
 
 use crate::error::{Error, Kind, Result};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -67,7 +68,13 @@ struct State {
     current: Option<Arc<Token>>,
     refresh: Option<(Secret, Instant)>,
     generation: u64,
+    /// The latest tokens issued, kept after they were rejected, expired or used, so that
+    /// a server quoting a token the store has already let go of is still scrubbed.
+    issued: VecDeque<Secret>,
 }
+
+/// How many issued tokens (access and refresh) are remembered for scrubbing.
+const REMEMBERED_SECRETS: usize = 16;
 
 /// The token cache of one (base_url, app_id, app_secret).
 #[derive(Default)]
@@ -131,6 +138,13 @@ impl TokenStore {
             usable_until: usable_until(issued.received_at, issued.expires_in),
         });
         s.current = Some(token.clone());
+        let fresh = std::iter::once(&token.access).chain(issued.refresh_token.as_ref());
+        for secret in fresh.cloned().collect::<Vec<_>>() {
+            if s.issued.len() == REMEMBERED_SECRETS {
+                s.issued.pop_front();
+            }
+            s.issued.push_back(secret);
+        }
         if let Some(r) = issued.refresh_token {
             s.refresh = Some((r, issued.received_at + REFRESH_LIFETIME));
         }
@@ -149,7 +163,8 @@ impl TokenStore {
         }
     }
 
-    /// The secrets this store holds, for scrubbing text that leaves the library.
+    /// The secrets this store holds or recently held, for scrubbing text that leaves the
+    /// library: the current tokens and the last ones issued, even if already let go of.
     pub fn secrets(&self) -> Vec<String> {
         let s = lock(&self.state);
         let mut out = vec![];
@@ -158,6 +173,11 @@ impl TokenStore {
         }
         if let Some((r, _)) = &s.refresh {
             out.push(r.expose().to_owned());
+        }
+        for secret in &s.issued {
+            if !out.iter().any(|o| o == secret.expose()) {
+                out.push(secret.expose().to_owned());
+            }
         }
         out
     }
@@ -256,6 +276,27 @@ mod tests {
         store.reject(&a);
         assert_eq!(store.token(fetch).unwrap().generation, c.generation);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn rejected_and_used_tokens_are_still_scrubbed() {
+        let store = TokenStore::default();
+        let first = store.token(|_| Ok(issued("a", 3600))).unwrap();
+        store.reject(&first);
+        let second = store.token(|_| Ok(issued("b", 3600))).unwrap();
+        store.reject(&second);
+        let secrets = store.secrets();
+        for s in ["a", "r-a", "b", "r-b"] {
+            assert!(
+                secrets.iter().any(|x| x == s),
+                "{s} missing from {secrets:?}"
+            );
+        }
+        for i in 0..REMEMBERED_SECRETS {
+            let t = store.token(|_| Ok(issued(&format!("n{i}"), 3600))).unwrap();
+            store.reject(&t);
+        }
+        assert!(store.secrets().len() <= REMEMBERED_SECRETS + 2, "bounded");
     }
 
     #[test]

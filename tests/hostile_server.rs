@@ -60,12 +60,19 @@ fn answers_over_8_mib_are_refused_with_protocol() {
         let started = Instant::now();
         let e = expect_error(&lib.request("GET", path, None), JING_E_PROTOCOL);
         assert_eq!(e["http_status"], 200, "{path}");
-        assert!(e["message"].as_str().unwrap().contains("larger than"), "{e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("larger than"),
+            "{e}"
+        );
         assert!(started.elapsed() < Duration::from_secs(10), "{path}");
     }
     let e = expect_error(&lib.create(&lead("大")), JING_E_PROTOCOL);
     assert_eq!(e["outcome_unknown"], true, "a create may have happened");
-    let creates = fake.requests().iter().filter(|r| r.path == "/v1/leads/create").count();
+    let creates = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/leads/create")
+        .count();
     assert_eq!(creates, 1, "never resent");
 }
 
@@ -87,7 +94,11 @@ fn slow_drip_answers_end_at_the_timeout() {
         }
     });
     let timeout = Duration::from_millis(800);
-    let lib = Lib::new(&config(&fake.url, json!({"timeout_ms": 800, "max_retries": 2}))).unwrap();
+    let lib = Lib::new(&config(
+        &fake.url,
+        json!({"timeout_ms": 800, "max_retries": 2}),
+    ))
+    .unwrap();
 
     // A create: one attempt, then "may have been processed".
     let started = Instant::now();
@@ -95,8 +106,15 @@ fn slow_drip_answers_end_at_the_timeout() {
     let took = started.elapsed();
     assert_eq!(e["outcome_unknown"], true);
     assert!(took >= timeout, "{took:?}");
-    assert!(took < timeout * 2, "a create must end near timeout_ms, took {took:?}");
-    let creates = fake.requests().iter().filter(|r| r.path == "/v1/leads/create").count();
+    assert!(
+        took < timeout * 2,
+        "a create must end near timeout_ms, took {took:?}"
+    );
+    let creates = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/leads/create")
+        .count();
     assert_eq!(creates, 1);
 
     // A GET: retried (1 + max_retries attempts), then a network error.
@@ -104,11 +122,18 @@ fn slow_drip_answers_end_at_the_timeout() {
     let e = expect_error(&lib.request("GET", "/v1/drip", None), JING_E_NETWORK);
     let took = started.elapsed();
     assert_eq!(e["outcome_unknown"], false);
-    let gets = fake.requests().iter().filter(|r| r.path == "/v1/drip").count();
+    let gets = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/drip")
+        .count();
     assert_eq!(gets, 3, "1 + max_retries attempts");
     // 3 attempts of timeout_ms plus two backoffs (at most 200 ms and 400 ms).
     assert!(took >= timeout * 3, "{took:?}");
-    assert!(took < timeout * 3 + Duration::from_millis(600) + timeout, "took {took:?}");
+    assert!(
+        took < timeout * 3 + Duration::from_millis(600) + timeout,
+        "took {took:?}"
+    );
 }
 
 #[test]
@@ -123,10 +148,18 @@ fn slow_drip_headers_end_at_the_timeout() {
             max: Duration::from_secs(30),
         }
     });
-    let lib = Lib::new(&config(&fake.url, json!({"timeout_ms": 600, "max_retries": 0}))).unwrap();
+    let lib = Lib::new(&config(
+        &fake.url,
+        json!({"timeout_ms": 600, "max_retries": 0}),
+    ))
+    .unwrap();
     let started = Instant::now();
     expect_error(&lib.create(&lead("慢")), JING_E_OUTCOME_UNKNOWN);
-    assert!(started.elapsed() < Duration::from_millis(1200), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -136,11 +169,22 @@ fn a_silent_token_endpoint_ends_at_the_timeout() {
         interval: Duration::from_millis(200),
         max: Duration::from_secs(30),
     });
-    let lib = Lib::new(&config(&fake.url, json!({"timeout_ms": 500, "max_retries": 3}))).unwrap();
+    let lib = Lib::new(&config(
+        &fake.url,
+        json!({"timeout_ms": 500, "max_retries": 3}),
+    ))
+    .unwrap();
     let started = Instant::now();
     let (status, _) = lib.create(&lead("x"));
-    assert_eq!(status, JING_E_NETWORK, "no token, so the lead was never sent");
-    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    assert_eq!(
+        status, JING_E_NETWORK,
+        "no token, so the lead was never sent"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(fake.requests().iter().all(|r| r.path == "/v1/oauth2/token"));
 }
 
@@ -166,7 +210,10 @@ fn redirects_are_never_followed() {
     for path in ["/v1/r301", "/v1/r302", "/v1/r303", "/v1/r307", "/v1/r308"] {
         let e = expect_error(&lib.request("GET", path, None), JING_E_PROTOCOL);
         assert!(e["http_status"].as_u64().unwrap() / 100 == 3, "{e}");
-        let e = expect_error(&lib.request("POST", path, Some(&json!({"a": 1}))), JING_E_PROTOCOL);
+        let e = expect_error(
+            &lib.request("POST", path, Some(&json!({"a": 1}))),
+            JING_E_PROTOCOL,
+        );
         assert!(e["http_status"].as_u64().unwrap() / 100 == 3, "{e}");
     }
     let e = expect_error(&lib.create(&lead("x")), JING_E_PROTOCOL);
@@ -180,7 +227,11 @@ fn redirects_are_never_followed() {
     assert!(status == JING_E_PROTOCOL || status == JING_E_NETWORK, "{e}");
     assert!(!e.to_string().contains(APP_SECRET));
 
-    assert_eq!(elsewhere.connections(), 0, "the other host received nothing");
+    assert_eq!(
+        elsewhere.connections(),
+        0,
+        "the other host received nothing"
+    );
     assert!(elsewhere.requests().is_empty());
 }
 
@@ -214,7 +265,11 @@ fn garbage_answers_are_protocol_errors_without_crashing() {
             _ => Reply::Close,
         }
     });
-    let lib = Lib::new(&config(&fake.url, json!({"max_retries": 0, "timeout_ms": 5000}))).unwrap();
+    let lib = Lib::new(&config(
+        &fake.url,
+        json!({"max_retries": 0, "timeout_ms": 5000}),
+    ))
+    .unwrap();
     for path in [
         "/v1/deep",
         "/v1/deep-obj",
@@ -223,19 +278,31 @@ fn garbage_answers_are_protocol_errors_without_crashing() {
         "/v1/string-code",
     ] {
         let started = Instant::now();
-        expect_error(&lib.request("POST", path, Some(&json!({}))), JING_E_PROTOCOL);
+        expect_error(
+            &lib.request("POST", path, Some(&json!({}))),
+            JING_E_PROTOCOL,
+        );
         assert!(started.elapsed() < Duration::from_secs(5), "{path}");
     }
     // A NUL inside a JSON string cannot be handed to C: refused, not truncated.
     expect_error(&lib.request("GET", "/v1/nul", None), JING_E_PROTOCOL);
     // Broken HTTP: the request may have been delivered.
-    for path in ["/v1/short", "/v1/bad-status", "/v1/not-http", "/v1/huge-header", "/v1/closed"] {
+    for path in [
+        "/v1/short",
+        "/v1/bad-status",
+        "/v1/not-http",
+        "/v1/huge-header",
+        "/v1/closed",
+    ] {
         let (status, e) = lib.request("POST", path, Some(&json!({})));
         assert!(
             status == JING_E_OUTCOME_UNKNOWN || status == JING_E_PROTOCOL,
             "{path}: {status} {e}"
         );
         let (status, e) = lib.request("GET", path, None);
-        assert!(status == JING_E_NETWORK || status == JING_E_PROTOCOL, "{path}: {status} {e}");
+        assert!(
+            status == JING_E_NETWORK || status == JING_E_PROTOCOL,
+            "{path}: {status} {e}"
+        );
     }
 }

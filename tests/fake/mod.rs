@@ -163,7 +163,7 @@ pub fn http(status: u16, extra_headers: &str, body: &[u8]) -> Reply {
 
 pub fn envelope(code: i64, msg: &str, data: serde_json::Value) -> Reply {
     let body = serde_json::json!({
-        "request_id": "0123456789abcdef0123456789abcdef",
+        "request_id": "fa4efa4efa4efa4efa4efa4efa4efa4e",
         "code": code, "msg": msg, "data": data,
     });
     http(200, "", body.to_string().as_bytes())
@@ -188,5 +188,9 @@ pub fn uuid_token() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    format!("{nanos:08x}-{:04x}-4abc-8def-{:012x}", n & 0xffff, (n << 20) ^ 0x5eed)
+    format!(
+        "{nanos:08x}-{:04x}-4abc-8def-{:012x}",
+        n & 0xffff,
+        (n << 20) ^ 0x5eed
+    )
 }
