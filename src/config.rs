@@ -13,6 +13,10 @@ pub const DEFAULT_AUTH_ERROR_CODES: &[i64] = &[40101, 40102];
 pub const DEFAULT_RATE_LIMIT_ERROR_CODES: &[i64] = &[42901];
 pub const DEFAULT_QUOTA_ERROR_CODES: &[i64] = &[42902];
 
+/// A configuration is a few hundred bytes; refusing megabytes keeps a runaway caller from
+/// putting them in headers (app_id, user_agent) or keys of the process-wide registry.
+pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
+
 const KEYS: &[&str] = &[
     "app_id",
     "app_secret",
@@ -76,6 +80,11 @@ impl Config {
     }
 
     pub fn from_json_with_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        if text.len() > MAX_CONFIG_BYTES {
+            return Err(Error::config(format!(
+                "configuration is larger than {MAX_CONFIG_BYTES} bytes"
+            )));
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Error::config(format!(
                 "configuration is not valid JSON: {} at line {} column {}",
@@ -393,6 +402,16 @@ mod tests {
         }
         assert!(parse("[1]").unwrap_err().message.contains("object"));
         assert!(parse("{").unwrap_err().message.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn huge_configurations_are_refused() {
+        let huge = "a".repeat(MAX_CONFIG_BYTES);
+        let e = parse(&format!(r#"{{"app_id":"1","app_secret":"{huge}"}}"#)).unwrap_err();
+        assert!(e.message.contains("larger than"), "{}", e.message);
+        assert!(e.message.len() < 200);
+        let padded = format!("{MINIMAL}{}", " ".repeat(MAX_CONFIG_BYTES - MINIMAL.len()));
+        assert!(parse(&padded).is_ok(), "exactly the limit is fine");
     }
 
     #[test]
