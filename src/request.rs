@@ -64,10 +64,22 @@ pub fn check_path(path: &str) -> Result<()> {
     if path.contains(['#', '\\']) {
         return Err(Error::invalid("path must not contain '#' or '\\'"));
     }
-    if path.split(['/', '?']).any(|seg| seg == "..") {
-        return Err(Error::invalid("path must not contain '..' segments"));
+    // URL parsers (WHATWG, the `url` crate) also treat '.%2e', '%2e.' and '%2e%2e' as '..',
+    // which would climb out of a base_url with a path prefix.
+    if path.split(['/', '?']).any(is_double_dot) {
+        return Err(Error::invalid(
+            "path must not contain '..' segments (percent-encoded or not)",
+        ));
     }
     Ok(())
+}
+
+fn is_double_dot(segment: &str) -> bool {
+    segment.len() <= 6
+        && matches!(
+            segment.to_ascii_lowercase().as_str(),
+            ".." | ".%2e" | "%2e." | "%2e%2e"
+        )
 }
 
 /// The interface a path belongs to, for throttling: the path without its query.
@@ -161,6 +173,10 @@ mod tests {
             "/a/../b",
             "",
             "/x\u{7f}",
+            "/%2e%2e/x",
+            "/a/.%2E/x",
+            "/a/%2E./x",
+            "/a/%2e%2E",
         ] {
             assert!(check_path(bad).is_err(), "{bad:?}");
         }
@@ -168,6 +184,9 @@ mod tests {
             "/v1/leads/create",
             "/v1/leads/query?jing_uuid=abc&x=%20",
             "/",
+            "/a/%2e/b",
+            "/a/...",
+            "/a/%2e%2e%2e",
         ] {
             assert!(check_path(ok).is_ok(), "{ok:?}");
         }

@@ -306,3 +306,22 @@ fn garbage_answers_are_protocol_errors_without_crashing() {
         );
     }
 }
+
+#[test]
+fn paths_never_climb_out_of_the_base_url_prefix() {
+    let fake = Fake::start(|req| {
+        if req.path.contains("/oauth2/token") {
+            return token_reply(&uuid_token(), &uuid_token());
+        }
+        envelope(0, "success", json!({}))
+    });
+    let base = format!("{}/api", fake.url);
+    let lib = Lib::new(&config(&base, json!({"token_path": "/oauth2/token"}))).unwrap();
+    assert_eq!(lib.request("GET", "/v1/ok", None).0, JING_OK);
+    for path in ["/../x", "/%2e%2e/x", "/v1/.%2E/%2e./x", "/v1/%2E%2E?x=1"] {
+        let e = expect_error(&lib.request("GET", path, None), JING_E_INVALID_ARGUMENT);
+        assert!(e["message"].as_str().unwrap().contains(".."), "{e}");
+    }
+    let paths: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().all(|p| p.starts_with("/api/")), "{paths:?}");
+}
