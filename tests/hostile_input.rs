@@ -204,13 +204,13 @@ fn truncated_and_deeply_nested_json() {
         if !good_lead.is_char_boundary(cut) {
             continue;
         }
-        let (s, _) = create(&lib, good_lead[..cut].as_bytes());
+        let (s, _) = create(&lib, &good_lead.as_bytes()[..cut]);
         assert_eq!(s, JING_E_INVALID_ARGUMENT, "{:?}", &good_lead[..cut]);
-        let (s, _) = request(&lib, b"POST", b"/v1/x", Some(good_lead[..cut].as_bytes()));
+        let (s, _) = request(&lib, b"POST", b"/v1/x", Some(&good_lead.as_bytes()[..cut]));
         assert_eq!(s, JING_E_INVALID_ARGUMENT);
     }
     for cut in 0..good_config.len() {
-        let (s, _, _) = client_new(good_config[..cut].as_bytes());
+        let (s, _, _) = client_new(&good_config.as_bytes()[..cut]);
         assert_eq!(s, JING_E_CONFIG, "{:?}", &good_config[..cut]);
     }
     let deep_array = "[".repeat(100_000);
