@@ -267,22 +267,25 @@ fn huge_strings_are_refused_quickly() {
     // Configurations: the whole text, and each string value, huge.
     bounded("huge config", limit, || {
         assert_eq!(client_new(huge.as_bytes()).0, JING_E_CONFIG);
-        for key in [
-            "app_id",
-            "app_secret",
-            "base_url",
-            "user_agent",
-            "proxy",
-            "ca_file",
-        ] {
-            let mut c = dead_end_config();
-            c[key] = json!(huge);
-            let (s, e, _) = client_new(c.to_string().as_bytes());
+    });
+    for key in [
+        "app_id",
+        "app_secret",
+        "base_url",
+        "user_agent",
+        "proxy",
+        "ca_file",
+    ] {
+        let mut c = dead_end_config();
+        c[key] = json!(huge);
+        let text = c.to_string();
+        bounded(key, limit, || {
+            let (s, e, _) = client_new(text.as_bytes());
             assert_eq!(s, JING_E_CONFIG, "{key}: {e:?}");
             let text = e.unwrap().to_string();
             assert!(text.len() < 64 * 1024, "{key}: the error does not echo it");
-        }
-    });
+        });
+    }
 }
 
 // ---------------------------------------------------------------------------------------
