@@ -168,12 +168,29 @@ impl Transport {
         if response.content_length().unwrap_or(0) > MAX_RESPONSE_BYTES {
             return Err(Failure::TooLarge { status });
         }
-        // reqwest's blocking timeout bounds each read, not the whole body: a server dripping
-        // a byte now and then would hold the caller forever. Check the deadline between
-        // reads, so the whole answer takes at most about `timeout` (never more than twice).
-        let deadline = started + self.timeout;
+        let body = match response.content_length() {
+            // The common case: the length is declared (and within the cap), and hyper never
+            // delivers more. One wait for the whole body, bounded by `timeout`.
+            Some(_) => response.bytes().map(Vec::from).map_err(|e| {
+                Failure::MaybeSent(format!("reading the answer failed: {}", chain(&e)))
+            })?,
+            None => self.read_unsized(&mut response, started + self.timeout, status)?,
+        };
+        Ok(Answer { status, body })
+    }
+
+    /// Reads a body of undeclared length (chunked or until close) up to the size cap.
+    /// reqwest's blocking timeout bounds each read, not the whole body: a server dripping a
+    /// byte now and then would hold the caller forever, so the deadline is checked between
+    /// reads and the whole answer takes at most about `timeout` (never more than twice).
+    fn read_unsized(
+        &self,
+        response: &mut reqwest::blocking::Response,
+        deadline: Instant,
+        status: u16,
+    ) -> std::result::Result<Vec<u8>, Failure> {
         let mut body = Vec::new();
-        let mut chunk = vec![0u8; 64 * 1024];
+        let mut chunk = [0u8; 8 * 1024];
         loop {
             if Instant::now() >= deadline {
                 return Err(Failure::MaybeSent(format!(
@@ -182,7 +199,7 @@ impl Transport {
                 )));
             }
             match response.read(&mut chunk) {
-                Ok(0) => break,
+                Ok(0) => return Ok(body),
                 Ok(n) => {
                     body.extend_from_slice(&chunk[..n]);
                     if body.len() as u64 > MAX_RESPONSE_BYTES {
@@ -198,7 +215,6 @@ impl Transport {
                 }
             }
         }
-        Ok(Answer { status, body })
     }
 }
 
