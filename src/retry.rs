@@ -3,7 +3,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 /// Delay before retry number `attempt` (1-based): `base * 2^(attempt-1)`, capped, then
@@ -41,8 +41,9 @@ fn random_unit() -> f64 {
 /// While the server is healthy retries are free; when most calls fail, retries stop after
 /// the bucket is empty and calls fail fast instead of tripling the load.
 pub struct Budget {
-    /// In tenths of a retry, so that ten successes earn exactly one.
-    tenths: Mutex<u32>,
+    /// In tenths of a retry, so that ten successes earn exactly one. An atomic, because
+    /// every successful call earns and a lock there would serialize all threads.
+    tenths: AtomicU32,
 }
 
 const BUDGET_CAPACITY_TENTHS: u32 = 200;
@@ -50,25 +51,25 @@ const BUDGET_CAPACITY_TENTHS: u32 = 200;
 impl Default for Budget {
     fn default() -> Self {
         Budget {
-            tenths: Mutex::new(BUDGET_CAPACITY_TENTHS),
+            tenths: AtomicU32::new(BUDGET_CAPACITY_TENTHS),
         }
     }
 }
 
 impl Budget {
     pub fn try_spend(&self) -> bool {
-        let mut tenths = self.tenths.lock().unwrap_or_else(|p| p.into_inner());
-        if *tenths >= 10 {
-            *tenths -= 10;
-            true
-        } else {
-            false
-        }
+        self.tenths
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(10))
+            .is_ok()
     }
 
     pub fn earn(&self) {
-        let mut tenths = self.tenths.lock().unwrap_or_else(|p| p.into_inner());
-        *tenths = (*tenths + 1).min(BUDGET_CAPACITY_TENTHS);
+        // Full most of the time: then nothing is written at all.
+        let _ = self
+            .tenths
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                (t < BUDGET_CAPACITY_TENTHS).then_some(t + 1)
+            });
     }
 }
 

@@ -5,8 +5,8 @@
 
 use crate::error::{Error, Kind, Result};
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The window is one second plus this, so that jitter between our send and the server's
@@ -97,7 +97,11 @@ struct Interface {
 #[derive(Default)]
 pub struct Throttle {
     members: Mutex<HashMap<u64, Limits>>,
-    interfaces: Mutex<HashMap<String, Arc<Mutex<Interface>>>>,
+    /// The strictest limits of the members, kept up to date on join and leave so that a
+    /// call reads them without a lock. 0 while there are no members.
+    strictest_rate: AtomicU32,
+    strictest_quota: AtomicU32,
+    interfaces: RwLock<HashMap<String, Arc<Mutex<Interface>>>>,
 }
 
 /// A client's registration of its limits; dropping it withdraws them.
@@ -108,7 +112,9 @@ pub struct Membership {
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        lock(&self.throttle.members).remove(&self.id);
+        let mut members = lock(&self.throttle.members);
+        members.remove(&self.id);
+        self.throttle.update_strictest(&members);
     }
 }
 
@@ -128,26 +134,46 @@ static NEXT_MEMBER: AtomicU64 = AtomicU64::new(1);
 impl Throttle {
     pub fn join(self: &Arc<Self>, limits: Limits) -> Membership {
         let id = NEXT_MEMBER.fetch_add(1, Ordering::Relaxed);
-        lock(&self.members).insert(id, limits);
+        let mut members = lock(&self.members);
+        members.insert(id, limits);
+        self.update_strictest(&members);
         Membership {
             throttle: self.clone(),
             id,
         }
     }
 
-    /// The strictest limits among the live members (`own` if there are none).
+    fn update_strictest(&self, members: &HashMap<u64, Limits>) {
+        let rate = members.values().map(|l| l.per_second).min().unwrap_or(0);
+        let quota = members.values().map(|l| l.daily_quota).min().unwrap_or(0);
+        self.strictest_rate.store(rate, Ordering::Release);
+        self.strictest_quota.store(quota, Ordering::Release);
+    }
+
+    /// The strictest limits among the live members and `own`.
     fn effective(&self, own: Limits) -> Limits {
-        lock(&self.members).values().fold(own, |a, b| Limits {
-            per_second: a.per_second.min(b.per_second),
-            daily_quota: a.daily_quota.min(b.daily_quota),
-        })
+        let min_with = |own: u32, shared: &AtomicU32| match shared.load(Ordering::Acquire) {
+            0 => own,
+            shared => own.min(shared),
+        };
+        Limits {
+            per_second: min_with(own.per_second, &self.strictest_rate),
+            daily_quota: min_with(own.daily_quota, &self.strictest_quota),
+        }
     }
 
     fn interface(&self, name: &str) -> Arc<Mutex<Interface>> {
-        lock(&self.interfaces)
-            .entry(name.to_owned())
-            .or_default()
-            .clone()
+        // Read-locked lookup by &str: the key is allocated once per interface, not per call.
+        if let Some(state) = self
+            .interfaces
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+        {
+            return state.clone();
+        }
+        let mut map = self.interfaces.write().unwrap_or_else(|p| p.into_inner());
+        map.entry(name.to_owned()).or_default().clone()
     }
 
     /// Waits for a send slot on `interface`, at most until `deadline`. Fails fast when
