@@ -69,12 +69,16 @@ if ! command -v mcs >/dev/null || ! command -v mono >/dev/null; then
 fi
 
 # ---- Rust: the library, the sandbox, the reqwest floor -----------------------------------
-say "cargo build --release -p jing -p jing-sandbox (and the overhead bench)"
-(cd "$REPO" && cargo build --release -p jing -p jing-sandbox) || fail "cargo build failed"
+# Built one package at a time, the library last: cargo unifies dependency features across
+# the packages (and dev-dependencies) of one invocation, so building them together would
+# measure a libjing.so with the sandbox's or the tests' features, not the one users get.
+say "cargo build --release: the overhead bench, jing-sandbox, then libjing alone"
 OVERHEAD_EXE="$(cd "$REPO" && cargo build --release -p jing --bench overhead --message-format=json 2>/dev/null \
   | sed -n 's/.*"executable":"\([^"]*overhead[^"]*\)".*/\1/p' | tail -1)"
 [ -n "$OVERHEAD_EXE" ] && [ -x "$OVERHEAD_EXE" ] \
   || { (cd "$REPO" && cargo build --release -p jing --bench overhead) >&2; fail "cannot build benches/overhead.rs"; }
+(cd "$REPO" && cargo build --release -p jing-sandbox && cargo build --release -p jing --lib) \
+  || fail "cargo build failed"
 LIB="$TARGET/release/libjing.so"
 SANDBOX="$TARGET/release/jing-sandbox"
 [ -f "$LIB" ] && [ -x "$SANDBOX" ] || fail "$LIB or $SANDBOX missing after the build"

@@ -31,15 +31,20 @@ header_unchanged() {
         { echo "include/jing.h is stale: commit the regenerated header"; return 1; }
 }
 
-# The library is built with the test-only panic export so that C, Python and C# can prove a
-# panic never crosses the boundary; users' builds do not have it.
-must "format (cargo fmt --check)" cargo fmt --all --check
-must "build (library with test-panic, sandbox)" cargo build -p jing --features test-panic -p jing-sandbox
+# `cargo test --workspace` builds the sandbox binary the integration tests start.
 export JING_SANDBOX_BIN="$PWD/target/debug/jing-sandbox" JING_LIB_DIR="$PWD/target/debug"
+must "format (cargo fmt --check)" cargo fmt --all --check
+step "clippy -D warnings" cargo clippy --workspace --all-targets --features jing/test-panic -- -D warnings
+step "Rust unit and integration tests (library, sandbox)" cargo test --workspace --features jing/test-panic
+
+# The library the C, Python and C# suites load, built alone: cargo unifies dependency features
+# across the packages of one invocation (and with dev-dependencies under `cargo test`), and
+# users build `-p jing` alone. It has the test-only panic export, so that C, Python and C#
+# can prove a panic never crosses the boundary; users' builds do not.
+must "build (sandbox)" cargo build -p jing-sandbox
+must "build (library with test-panic)" cargo build -p jing --lib --features test-panic
 step "header drift (include/jing.h)" header_unchanged
 step "exported symbols are jing_*" tests/c/check-symbols.sh target/debug/libjing.so
-step "clippy -D warnings" cargo clippy --workspace --all-targets --features jing/test-panic -- -D warnings
-step "Rust unit and integration tests" cargo test --workspace --features jing/test-panic
 step "C test: plain, valgrind, ASan/UBSan" env CARGO_FEATURES=test-panic tests/c/run.sh
 step "Python wrapper tests" bindings/python/run-tests.sh
 step "C# wrapper tests (Mono, CoreCLR)" bindings/csharp/run-tests.sh
