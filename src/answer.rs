@@ -29,19 +29,31 @@ pub enum Verdict {
     Fail(Error),
 }
 
-/// Reads a JSON envelope: an object with an integer `code`.
-pub fn parse_envelope(body: &[u8]) -> Option<(&str, ApiAnswer)> {
-    let text = std::str::from_utf8(body).ok()?;
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let obj = value.as_object()?;
-    let code = obj.get("code")?.as_i64()?;
-    let string = |key: &str| obj.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    let api = ApiAnswer {
-        code,
-        msg: string("msg"),
-        request_id: string("request_id"),
+/// Reads a JSON envelope: an object with an integer `code`. Only `code`, `msg` and
+/// `request_id` are materialized; `data` is syntax-checked and skipped (the caller gets the
+/// envelope text as received).
+pub fn parse_envelope(text: &str) -> Option<ApiAnswer> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        code: Option<serde_json::Value>,
+        msg: Option<serde_json::Value>,
+        request_id: Option<serde_json::Value>,
+    }
+    // serde would also read a struct from an array; an envelope is an object.
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let head: Head = serde_json::from_str(text).ok()?;
+    let string = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
     };
-    Some((text, api))
+    let api = ApiAnswer {
+        code: head.code?.as_i64()?,
+        msg: string(head.msg),
+        request_id: string(head.request_id),
+    };
+    Some(api)
 }
 
 pub fn classify(result: Result<Answer, Failure>, idempotent: bool, codes: &Codes) -> Verdict {
@@ -56,7 +68,11 @@ pub fn classify(result: Result<Answer, Failure>, idempotent: bool, codes: &Codes
         Err(failure) => return Verdict::Fail(failure.into_error(idempotent)),
     };
     let status = answer.status;
-    if let Some((text, api)) = parse_envelope(&answer.body) {
+    // The envelope text is handed on as received, so it is taken over, not copied.
+    let envelope = String::from_utf8(answer.body)
+        .ok()
+        .and_then(|text| parse_envelope(&text).map(|api| (text, api)));
+    if let Some((text, api)) = envelope {
         let with_api = |kind, message: String| {
             Error::new(kind, message)
                 .with_api(&api)
@@ -64,7 +80,7 @@ pub fn classify(result: Result<Answer, Failure>, idempotent: bool, codes: &Codes
         };
         let code = api.code;
         return if code == 0 {
-            Verdict::Success(text.to_owned())
+            Verdict::Success(text)
         } else if codes.auth.contains(&code) {
             Verdict::TokenRejected(with_api(
                 Kind::Auth,
@@ -207,6 +223,31 @@ mod tests {
         let v = classify(answer(404, "nope"), false, &c);
         assert_eq!(kind_of(&v).1.unwrap().kind, Kind::Protocol);
         assert_eq!(kind_of(&v).1.unwrap().http_status, Some(404));
+    }
+
+    #[test]
+    fn envelope_parsing() {
+        let api = parse_envelope(r#" {"code":7,"msg":1,"data":{"x":[1,{"y":null}]}}"#).unwrap();
+        assert_eq!((api.code, api.msg, api.request_id), (7, None, None));
+        let api = parse_envelope(r#"{"request_id":"r","code":0,"msg":"ok"}"#).unwrap();
+        assert_eq!(
+            (api.msg.as_deref(), api.request_id.as_deref()),
+            (Some("ok"), Some("r"))
+        );
+        for bad in [
+            r#"[0,"m","r"]"#,
+            r#"{"msg":"no code"}"#,
+            r#"{"code":1.5}"#,
+            r#"{"code":0"#,
+        ] {
+            assert!(parse_envelope(bad).is_none(), "{bad}");
+        }
+        let not_utf8 = Ok(Answer {
+            status: 200,
+            body: vec![b'{', 0xff, b'}'],
+        });
+        let v = classify(not_utf8, true, &codes());
+        assert!(matches!(v, Verdict::Fail(e) if e.kind == Kind::Protocol));
     }
 
     #[test]

@@ -233,7 +233,8 @@ impl Client {
 
     fn read_token_answer(&self, answer: transport::Answer, sent_at: Instant) -> Result<Issued> {
         let status = Some(answer.status);
-        let Some((text, api)) = answer::parse_envelope(&answer.body) else {
+        let text = std::str::from_utf8(&answer.body).unwrap_or("");
+        let Some(api) = answer::parse_envelope(text) else {
             let (kind, what) = match answer.status {
                 401 | 403 => (Kind::Auth, "refused the credentials"),
                 429 => (Kind::Throttled, "answered rate limited"),

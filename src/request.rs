@@ -95,11 +95,12 @@ pub fn check_body(body: Option<&str>) -> Result<()> {
             "body is larger than {MAX_BODY_BYTES} bytes"
         )));
     }
-    parse_json("body", body).map(|_| ())
+    // Checked for syntax only: nothing is built, whatever the body's size.
+    parse_json::<serde::de::IgnoredAny>("body", body).map(|_| ())
 }
 
 /// Parses JSON text, naming the argument and the position of the first problem.
-pub fn parse_json(what: &str, text: &str) -> Result<serde_json::Value> {
+pub fn parse_json<'a, T: serde::Deserialize<'a>>(what: &str, text: &'a str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| {
         let full = e.to_string();
         let reason = full.split(" at line ").next().unwrap_or(&full);
@@ -120,27 +121,36 @@ pub fn check_lead(lead: &str) -> Result<()> {
             "lead is larger than {MAX_BODY_BYTES} bytes"
         )));
     }
-    let value = parse_json("lead", lead)?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| Error::invalid("lead must be a JSON object"))?;
-    let text = |key: &str| -> Result<Option<&str>> {
-        match obj.get(key) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+    // Only the four checked fields are materialized; the rest is syntax-checked and
+    // skipped (a lead is sent as the caller wrote it, so nothing else is needed).
+    #[derive(serde::Deserialize)]
+    struct Checked {
+        business_type: Option<serde_json::Value>,
+        name: Option<serde_json::Value>,
+        mobile: Option<serde_json::Value>,
+        email: Option<serde_json::Value>,
+    }
+    if !lead.trim_start().starts_with('{') {
+        parse_json::<serde::de::IgnoredAny>("lead", lead)?;
+        return Err(Error::invalid("lead must be a JSON object"));
+    }
+    let lead: Checked = parse_json("lead", lead)?;
+    let text = |key: &str, value: &Option<serde_json::Value>| -> Result<bool> {
+        match value {
+            None => Ok(false),
+            Some(serde_json::Value::String(s)) => Ok(!s.trim().is_empty()),
             Some(_) => Err(Error::invalid(format!("lead field {key} must be a string"))),
         }
     };
-    for key in ["business_type", "name"] {
-        if text(key)?.is_none() {
+    for (key, value) in [("business_type", &lead.business_type), ("name", &lead.name)] {
+        if !text(key, value)? {
             return Err(Error::invalid(format!(
                 "lead field {key} is required and must be a non-empty string"
             )));
         }
     }
-    let (mobile, email) = (text("mobile")?, text("email")?);
-    if mobile.is_none() && email.is_none() {
+    let (mobile, email) = (text("mobile", &lead.mobile)?, text("email", &lead.email)?);
+    if !mobile && !email {
         return Err(Error::invalid(
             "lead needs a non-empty mobile or email (field mobile / email)",
         ));

@@ -52,6 +52,7 @@ pub enum Failure {
 
 /// A header to send; `sensitive` ones are hidden from reqwest's Debug output.
 pub struct Header<'a> {
+    /// A lower-case header name (`HeaderName::from_static` panics on anything else).
     pub name: &'static str,
     pub value: &'a str,
     pub sensitive: bool,
@@ -148,7 +149,7 @@ impl Transport {
             let mut value = reqwest::header::HeaderValue::from_str(h.value)
                 .map_err(|_| Failure::NotSent(format!("header {} is not valid", h.name)))?;
             value.set_sensitive(h.sensitive);
-            request = request.header(h.name, value);
+            request = request.header(reqwest::header::HeaderName::from_static(h.name), value);
         }
         if let Some(body) = body {
             request = request
