@@ -97,6 +97,7 @@ def median_of(recs, key):
 # -- the parts ----------------------------------------------------------------------------
 IMPLS = [
     ("a", "libjing, C through the ABI"),
+    ("a2", "libjing from Rust (rlib: no C boundary, no .so)"),
     ("b", "reqwest blocking by hand (floor)"),
     ("c", "libcurl by hand, keep-alive"),
     ("d", "Python requests.Session by hand"),
@@ -108,6 +109,7 @@ IMPLS = [
 def overhead(a, sb, log):
     cmds = {
         "a": ([a.bench_jing, "overhead"], None, None),
+        "a2": ([a.overhead_exe, "--via-jing"], None, None),
         "b": ([a.overhead_exe], None, None),
         "c": ([a.bench_curl], None, None),
         "d": ([a.python, a.bench_py, "--impl", "requests"], None, None),
@@ -253,7 +255,7 @@ def table(ov, a):
 
 
 def verdicts(ov, th, co, fp):
-    a1, b1, c1 = ov[("a", 1)], ov[("b", 1)], ov[("c", 1)]
+    a1, a21, b1, c1 = ov[("a", 1)], ov[("a2", 1)], ov[("b", 1)], ov[("c", 1)]
     rss = fp["rss"]
     base, end = rss.get(1000), rss.get(max(rss))
     allowed = max(RSS_FLAT_KB, 0.05 * base)
@@ -262,6 +264,10 @@ def verdicts(ov, th, co, fp):
          a1["rate"] >= 0.9 * b1["rate"],
          "%.0f vs %.0f creates/s = %.2f (p50 %.0f vs %.0f us)"
          % (a1["rate"], b1["rate"], a1["rate"] / b1["rate"], a1["p50_us"], b1["p50_us"])),
+        ("(a2) the library without the C boundary, within 10% of (b)",
+         a21["rate"] >= 0.9 * b1["rate"],
+         "%.0f vs %.0f creates/s = %.2f (p50 %.0f vs %.0f us)"
+         % (a21["rate"], b1["rate"], a21["rate"] / b1["rate"], a21["p50_us"], b1["p50_us"])),
         ("(a) ahead of (c) libcurl, 1 thread",
          a1["rate"] > c1["rate"],
          "%.0f vs %.0f creates/s = %.2f" % (a1["rate"], c1["rate"], a1["rate"] / c1["rate"])),

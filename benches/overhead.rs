@@ -7,7 +7,11 @@
 //! threads, as libjing shares one per base URL.
 //!
 //!   overhead --base-url http://127.0.0.1:PORT [--threads 1] [--count 2000] [--reps 3]
-//!            [--warmup 50] [--app-id ID] [--app-secret S]
+//!            [--warmup 50] [--app-id ID] [--app-secret S] [--via-jing]
+//!
+//! `--via-jing` makes the same creates through libjing's Rust API (the rlib, linked
+//! statically): the library's own cost without the C boundary and the shared object, so that
+//! the table can tell the two apart.
 //!
 //! `--count` is per thread. Prints one line per repetition:
 //!   RESULT n=.. errors=.. wall_s=.. rate=.. p50_us=.. p99_us=..
@@ -27,6 +31,7 @@ struct Args {
     warmup: usize,
     app_id: String,
     app_secret: String,
+    via_jing: bool,
 }
 
 fn parse_args() -> Args {
@@ -38,6 +43,7 @@ fn parse_args() -> Args {
         warmup: 50,
         app_id: "1000000000000001".into(),
         app_secret: "0123456789abcdef0123456789abcdef".into(),
+        via_jing: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -53,6 +59,7 @@ fn parse_args() -> Args {
             "--warmup" => a.warmup = v().parse().unwrap_or_else(|_| die("bad --warmup")),
             "--app-id" => a.app_id = v(),
             "--app-secret" => a.app_secret = v(),
+            "--via-jing" => a.via_jing = true,
             "--bench" => {} // added by `cargo bench`
             other => die(&format!("unknown argument {other}")),
         }
@@ -87,6 +94,9 @@ fn fetch_token(http: &reqwest::blocking::Client, a: &Args) -> String {
 
 /// One create; true when the envelope says `code` 0.
 fn create(http: &reqwest::blocking::Client, url: &str, app_id: &str, token: &str) -> bool {
+    if let Some(client) = VIA_JING.get() {
+        return client.create_lead(LEAD).is_ok();
+    }
     let result = http
         .post(url)
         .header("app_id", app_id)
@@ -109,8 +119,20 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank - 1].as_secs_f64() * 1e6
 }
 
+/// The libjing client of `--via-jing`.
+static VIA_JING: std::sync::OnceLock<jing::Client> = std::sync::OnceLock::new();
+
 fn main() {
     let a = parse_args();
+    if a.via_jing {
+        let config = serde_json::json!({
+            "app_id": a.app_id, "app_secret": a.app_secret, "base_url": a.base_url,
+            "rate_limit_per_second": 100_000, "daily_quota": 1_000_000_000u32,
+        });
+        let client = jing::Client::new(&config.to_string())
+            .unwrap_or_else(|e| die(&format!("jing client: {e}")));
+        let _ = VIA_JING.set(client);
+    }
     let http = reqwest::blocking::Client::builder()
         .tcp_nodelay(true)
         .no_proxy()
