@@ -99,8 +99,13 @@ pub fn check_body(body: Option<&str>) -> Result<()> {
     parse_json::<serde::de::IgnoredAny>("body", body).map(|_| ())
 }
 
+/// Deeper JSON is refused: no JING payload nests like that, and a parser on the other side
+/// might not survive it. (serde_json enforces this limit only where it builds values.)
+pub const MAX_JSON_DEPTH: usize = 128;
+
 /// Parses JSON text, naming the argument and the position of the first problem.
 pub fn parse_json<'a, T: serde::Deserialize<'a>>(what: &str, text: &'a str) -> Result<T> {
+    check_depth(what, text)?;
     serde_json::from_str(text).map_err(|e| {
         let full = e.to_string();
         let reason = full.split(" at line ").next().unwrap_or(&full);
@@ -154,6 +159,36 @@ pub fn check_lead(lead: &str) -> Result<()> {
         return Err(Error::invalid(
             "lead needs a non-empty mobile or email (field mobile / email)",
         ));
+    }
+    Ok(())
+}
+
+/// One pass over the bytes, counting brackets outside strings.
+fn check_depth(what: &str, text: &str) -> Result<()> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Err(Error::invalid(format!(
+                        "{what} is nested deeper than {MAX_JSON_DEPTH} levels"
+                    )));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
     }
     Ok(())
 }
@@ -249,5 +284,12 @@ mod tests {
         assert!(check_body(Some("{\"a\":")).is_err());
         let deep = "[".repeat(100_000);
         assert!(check_body(Some(&deep)).is_err());
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(check_body(Some(&nested(MAX_JSON_DEPTH))).is_ok());
+        let e = check_body(Some(&nested(MAX_JSON_DEPTH + 1))).unwrap_err();
+        assert!(e.message.contains("nested deeper"), "{}", e.message);
+        // Brackets inside strings, escaped quotes included, do not count.
+        let in_string = format!(r#"["\"{}"]"#, "[".repeat(1000));
+        assert!(check_body(Some(&in_string)).is_ok());
     }
 }
