@@ -166,20 +166,16 @@ impl TokenStore {
     /// The secrets this store holds or recently held, for scrubbing text that leaves the
     /// library: the current tokens and the last ones issued, even if already let go of.
     pub fn secrets(&self) -> Vec<String> {
+        // The current access token is the latest issued, so always among these; the refresh
+        // token may be older (a server need not rotate it), so it is added when missing.
         let s = lock(&self.state);
-        let mut out = vec![];
-        if let Some(t) = &s.current {
-            out.push(t.access.expose().to_owned());
-        }
-        if let Some((r, _)) = &s.refresh {
-            out.push(r.expose().to_owned());
-        }
-        for secret in &s.issued {
-            if !out.iter().any(|o| o == secret.expose()) {
-                out.push(secret.expose().to_owned());
-            }
-        }
-        out
+        let refresh = s.refresh.as_ref().map(|(r, _)| r);
+        let missing = refresh.filter(|r| !s.issued.contains(r));
+        s.issued
+            .iter()
+            .chain(missing)
+            .map(|t| t.expose().to_owned())
+            .collect()
     }
 }
 

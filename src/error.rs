@@ -122,7 +122,7 @@ impl Error {
         self
     }
 
-    /// The error JSON of abi.md: every key present, `null` when unknown.
+    /// The error JSON of abi.md: every key of `ERROR_JSON_KEYS` present, `null` when unknown.
     pub fn to_json(&self) -> String {
         serde_json::json!({
             "error": {
@@ -152,6 +152,19 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The keys of the error JSON's `error` object, all always present (abi.md).
+pub const ERROR_JSON_KEYS: &[&str] = &[
+    "status",
+    "kind",
+    "message",
+    "api_code",
+    "api_msg",
+    "http_status",
+    "request_id",
+    "retryable",
+    "outcome_unknown",
+];
+
 /// The parts of a server envelope that errors keep.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiAnswer {
@@ -170,20 +183,12 @@ mod tests {
     fn error_json_has_every_key() {
         let json = Error::new(Kind::OutcomeUnknown, "lost").to_json();
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let e = &v["error"];
-        for key in [
-            "status",
-            "kind",
-            "message",
-            "api_code",
-            "api_msg",
-            "http_status",
-            "request_id",
-            "retryable",
-            "outcome_unknown",
-        ] {
-            assert!(e.get(key).is_some(), "missing {key}");
-        }
+        let e = v["error"].as_object().unwrap();
+        let mut keys: Vec<&str> = e.keys().map(String::as_str).collect();
+        let mut expected = ERROR_JSON_KEYS.to_vec();
+        keys.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(keys, expected, "exactly the documented keys");
         assert_eq!(e["status"], 7);
         assert_eq!(e["kind"], "outcome_unknown");
         assert_eq!(e["outcome_unknown"], true);

@@ -41,16 +41,7 @@ fn error_of(status: i32, out: *mut c_char) -> (i32, Value) {
     }
     let e = v["error"].clone();
     assert_eq!(e["status"], status, "{text}");
-    for key in [
-        "kind",
-        "message",
-        "api_code",
-        "api_msg",
-        "http_status",
-        "request_id",
-        "retryable",
-        "outcome_unknown",
-    ] {
+    for key in jing::error::ERROR_JSON_KEYS {
         assert!(e.get(key).is_some(), "{key} missing: {text}");
     }
     assert!(
