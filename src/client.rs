@@ -90,11 +90,6 @@ impl Client {
         self.call(method, path, body)
     }
 
-    /// Requests counted today against the quota of `interface` in this process.
-    pub fn quota_used_today(&self, interface: &str) -> u32 {
-        self.app.throttle.used_today(interface)
-    }
-
     fn call(&self, method: Method, path: &str, body: Option<&str>) -> Result<String> {
         self.send_with_retries(method, path, body)
             .map_err(|e| self.scrub(e))

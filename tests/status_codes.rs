@@ -233,6 +233,15 @@ fn quota_exhausted_locally_and_by_the_server() {
     // Other interfaces have their own quota.
     assert_eq!(lib.request("GET", "/v1/other", None).0, JING_OK);
 
+    // Retries are requests sent: they count. Two 503s and a success spend a quota of 3.
+    // (The client with quota 2 goes first: the strictest live limit would apply.)
+    drop(lib);
+    let lib = Lib::new(&sb.config(json!({"daily_quota": 3}))).unwrap();
+    sb.faults(json!([{"kind": "http_status", "status": 503, "path": "/v1/q", "count": 2}]));
+    assert_eq!(lib.request("GET", "/v1/q", None).0, JING_OK);
+    expect_error(&lib.request("GET", "/v1/q", None), JING_E_QUOTA_EXHAUSTED);
+    assert_eq!(sb.requests(Some("/v1/q")).len(), 3);
+
     let sb = Sandbox::start(&["--daily-quota", "1"]);
     let lib = Lib::new(&sb.config(json!({}))).unwrap();
     assert_eq!(lib.create(&lead("1")).0, JING_OK);
