@@ -6,7 +6,6 @@ Standard library only (the venv's `requests` is used by bench_py.py, not here).
 """
 
 import argparse
-import datetime
 import json
 import os
 import platform
@@ -197,11 +196,6 @@ def stripped_size(lib, out):
 def footprint(a, sb, log):
     res = {"size": stripped_size(a.lib, os.path.join(a.out_dir, "libjing.stripped.so")),
            "size_unstripped": os.path.getsize(a.lib)}
-    variant = os.path.join(a.repo, "target", "bench-size", "release", "libjing.so")
-    if os.path.isfile(variant):
-        res["size_tuned"] = stripped_size(variant, os.path.join(a.out_dir, "libjing.size-tuned.so"))
-        res["size_tuned_when"] = datetime.datetime.fromtimestamp(
-            os.path.getmtime(variant)).strftime("%Y-%m-%d %H:%M")
     sb.reset()
     out = run([a.bench_jing, "footprint", "--base-url", sb.url])
     th = records(out, "THREADS")[0]
@@ -209,8 +203,8 @@ def footprint(a, sb, log):
     res.update(threads_before=int(th["before"]), threads_one=int(th["one_client"]),
                threads_fifty=int(th["fifty_clients"]), rss=rss,
                errors=int(records(out, "FOOTPRINT")[0]["errors"]))
-    log("  stripped .so %d bytes%s; threads %d before, %d with 1 client, %d with 50; RSS %s"
-        % (res["size"], ", size-tuned build %d" % res["size_tuned"] if "size_tuned" in res else "",
+    log("  stripped .so %d bytes; threads %d before, %d with 1 client, %d with 50; RSS %s"
+        % (res["size"],
            res["threads_before"], res["threads_one"], res["threads_fifty"],
            ", ".join("%d kB @%d" % (kb, n) for n, kb in sorted(rss.items()))))
     return res
@@ -347,11 +341,6 @@ def main():
         "| stripped libjing.so (release profile as committed) | %d bytes (%.2f MiB) |"
         % (fp["size"], fp["size"] / 1048576),
     ]
-    if "size_tuned" in fp:
-        other.append("| stripped libjing.so, opt-level=\"s\", lto=\"fat\", codegen-units=1 "
-                     "(built %s by `run.sh --size-profile`) | %d bytes (%.2f MiB, %+.0f%%) |"
-                     % (fp["size_tuned_when"], fp["size_tuned"], fp["size_tuned"] / 1048576,
-                        100.0 * (fp["size_tuned"] - fp["size"]) / fp["size"]))
     other += [
         "| process RSS after N creates (1 client) | %s |"
         % ", ".join("%s: %d kB" % (n, kb) for n, kb in sorted(rss.items())),

@@ -4,10 +4,7 @@
 # PASS/FAIL summary, and writes benches/RESULTS.md. Exits 0 even when a target is missed
 # (it is a measurement, not a test); exits non-zero only when it cannot measure.
 #
-#   benches/run.sh [--size-profile] [--quick]
-#     --size-profile  also build libjing with opt-level="s", lto="fat", codegen-units=1
-#                     into target/bench-size (several minutes) to report its stripped size;
-#                     an earlier such build is reported when present
+#   benches/run.sh [--quick]
 #     --quick         fewer creates and one repetition: a smoke run, written to
 #                     target/bench/RESULTS.quick.md instead of benches/RESULTS.md
 #
@@ -21,12 +18,10 @@ REPO="$(cd "$HERE/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
 OUT="$TARGET/bench"
 VENV="${VENV:-$REPO/.venv}"
-SIZE_PROFILE=0
 EXTRA=()
 RESULTS="$HERE/RESULTS.md"
 for arg in "$@"; do
   case "$arg" in
-    --size-profile) SIZE_PROFILE=1 ;;
     --quick) EXTRA=(--count1 300 --count8 60 --reps 1 --warmup 10 --throttle-total 30 --cold-runs 3)
              RESULTS="$OUT/RESULTS.quick.md" ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
@@ -83,12 +78,6 @@ LIB="$TARGET/release/libjing.so"
 SANDBOX="$TARGET/release/jing-sandbox"
 [ -f "$LIB" ] && [ -x "$SANDBOX" ] || fail "$LIB or $SANDBOX missing after the build"
 
-if [ $SIZE_PROFILE = 1 ]; then
-  say "size-tuned build (opt-level=s, lto=fat, codegen-units=1) into $TARGET/bench-size; takes minutes"
-  (cd "$REPO" && CARGO_TARGET_DIR="$TARGET/bench-size" CARGO_PROFILE_RELEASE_OPT_LEVEL=s \
-     CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
-     cargo build --release -p jing --lib) || fail "size-tuned build failed"
-fi
 
 # ---- C, C# -------------------------------------------------------------------------------
 mkdir -p "$OUT"
