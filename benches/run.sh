@@ -24,7 +24,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) EXTRA=(--count1 300 --count8 60 --reps 1 --warmup 10 --throttle-total 30 --cold-runs 3)
              RESULTS="$OUT/RESULTS.quick.md" ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "benches/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
