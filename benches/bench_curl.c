@@ -12,14 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *LEAD =
-    "{\"business_type\":\"bt000000000000000000000000000001\",\"name\":\"\xe5\xbc\xa0\xe4\xb8\x89\","
-    "\"mobile\":\"13800000000\"}";
-static const char *APP_ID = "1000000000000001";
-static const char *APP_SECRET = "0123456789abcdef0123456789abcdef";
+#define BENCH_NAME "bench_curl"
+#include "bench_common.h"
 
-static const char *base_url = NULL;
-static int threads = 1, count = 2000, reps = 3, warmup = 50;
 static char url[512], app_header[128], token_header[256];
 
 struct buf {
@@ -36,16 +31,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud) {
     return len;
 }
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
-static void die(const char *msg, const char *detail) {
-    fprintf(stderr, "bench_curl: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
-    exit(2);
-}
 
 static void fetch_token(void) {
     CURL *h = curl_easy_init();
@@ -104,27 +90,12 @@ static void *run_worker(void *p) {
     return NULL;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
-static double percentile_us(const uint64_t *sorted, size_t n, double p) {
-    size_t rank = (size_t)(p * (double)n + 0.999999999);
-    if (rank < 1) rank = 1;
-    if (rank > n) rank = n;
-    return (double)sorted[rank - 1] / 1000.0;
-}
 
 int main(int argc, char **argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (!strcmp(k, "--base-url")) base_url = v;
-        else if (!strcmp(k, "--threads")) threads = atoi(v);
-        else if (!strcmp(k, "--count")) count = atoi(v);
-        else if (!strcmp(k, "--reps")) reps = atoi(v);
-        else if (!strcmp(k, "--warmup")) warmup = atoi(v);
-        else die("unknown argument", k);
+        if (!common_option(k, v)) die("unknown argument", k);
     }
     if (!base_url) die("--base-url is required", NULL);
     if (threads < 1 || threads > 256) die("--threads must be 1..256", NULL);
@@ -167,10 +138,7 @@ int main(int argc, char **argv) {
         }
         double wall = (double)(now_ns() - start) / 1e9;
         size_t n = (size_t)threads * count;
-        qsort(all, n, sizeof *all, cmp_u64);
-        printf("RESULT n=%zu errors=%d wall_s=%.4f rate=%.1f p50_us=%.1f p99_us=%.1f\n", n, errors,
-               wall, (double)n / wall, percentile_us(all, n, 0.5), percentile_us(all, n, 0.99));
-        fflush(stdout);
+        print_result(all, n, errors, wall);
         pthread_barrier_destroy(&barrier);
     }
     for (int t = 0; t < threads; t++) {

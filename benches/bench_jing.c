@@ -27,26 +27,13 @@
 #include <unistd.h>
 
 #include "jing.h"
+#define BENCH_NAME "bench_jing"
+#include "bench_common.h"
 
-static const char *LEAD =
-    "{\"business_type\":\"bt000000000000000000000000000001\",\"name\":\"\xe5\xbc\xa0\xe4\xb8\x89\","
-    "\"mobile\":\"13800000000\"}";
-static const char *APP_ID = "1000000000000001";
-static const char *APP_SECRET = "0123456789abcdef0123456789abcdef";
 
-static const char *base_url = NULL;
-static int threads = 1, count = 2000, reps = 3, warmup = 50, clients = 4, total = 100, runs = 5;
+static int clients = 4, total = 100, runs = 5;
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
-static void die(const char *msg, const char *detail) {
-    fprintf(stderr, "bench_jing: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
-    exit(2);
-}
 
 static JingClient *new_client(int raised_limits) {
     char config[512];
@@ -72,18 +59,7 @@ static jing_status create(JingClient *c) {
     return s;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
-static double percentile_us(const uint64_t *sorted, size_t n, double p) {
-    if (n == 0) return 0;
-    size_t rank = (size_t)(p * (double)n + 0.999999999);
-    if (rank < 1) rank = 1;
-    if (rank > n) rank = n;
-    return (double)sorted[rank - 1] / 1000.0;
-}
 
 /* ---- overhead ---------------------------------------------------------------------- */
 struct worker {
@@ -127,10 +103,7 @@ static void run_overhead(void) {
         }
         double wall = (double)(now_ns() - start) / 1e9;
         size_t n = (size_t)threads * count;
-        qsort(all, n, sizeof *all, cmp_u64);
-        printf("RESULT n=%zu errors=%d wall_s=%.4f rate=%.1f p50_us=%.1f p99_us=%.1f\n", n, errors,
-               wall, (double)n / wall, percentile_us(all, n, 0.5), percentile_us(all, n, 0.99));
-        fflush(stdout);
+        print_result(all, n, errors, wall);
         pthread_barrier_destroy(&barrier);
     }
     jing_client_free(c);
@@ -262,12 +235,8 @@ int main(int argc, char **argv) {
     const char *mode = argv[1];
     for (int i = 2; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (!strcmp(k, "--base-url")) base_url = v;
-        else if (!strcmp(k, "--threads")) threads = atoi(v);
-        else if (!strcmp(k, "--count")) count = atoi(v);
-        else if (!strcmp(k, "--reps")) reps = atoi(v);
-        else if (!strcmp(k, "--warmup")) warmup = atoi(v);
-        else if (!strcmp(k, "--clients")) clients = atoi(v);
+        if (common_option(k, v)) continue;
+        if (!strcmp(k, "--clients")) clients = atoi(v);
         else if (!strcmp(k, "--total")) total = atoi(v);
         else if (!strcmp(k, "--runs")) runs = atoi(v);
         else die("unknown argument", k);
