@@ -166,10 +166,10 @@ impl Transport {
             }
         })?;
         let status = response.status().as_u16();
-        if response.content_length().unwrap_or(0) > MAX_RESPONSE_BYTES {
-            return Err(Failure::TooLarge { status });
-        }
         let body = match response.content_length() {
+            Some(declared) if declared > MAX_RESPONSE_BYTES => {
+                return Err(Failure::TooLarge { status })
+            }
             // The common case: the length is declared (and within the cap), and hyper never
             // delivers more. One wait for the whole body, bounded by `timeout`.
             Some(_) => response.bytes().map(Vec::from).map_err(|e| {
