@@ -228,7 +228,7 @@ fn check_header_safe(key: &str, value: &str) -> Result<()> {
 
 /// `https://` anywhere; `http://` only to this machine, so credentials never cross a
 /// network in clear text. Returns the URL without a trailing `/`.
-pub fn check_base_url(raw: &str) -> Result<String> {
+fn check_base_url(raw: &str) -> Result<String> {
     let url = reqwest::Url::parse(raw)
         .map_err(|e| Error::config(format!("base_url is not a valid URL ({e}): {raw}")))?;
     if !url.username().is_empty() || url.password().is_some() {

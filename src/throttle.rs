@@ -230,7 +230,8 @@ impl Throttle {
     }
 
     /// Requests counted against today's quota of `interface`.
-    pub fn used_today(&self, interface: &str) -> u32 {
+    #[cfg(test)]
+    fn used_today(&self, interface: &str) -> u32 {
         let state = self.interface(interface);
         let mut s = lock(&state);
         s.count.roll(today());
