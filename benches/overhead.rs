@@ -13,6 +13,10 @@
 //! statically): the library's own cost without the C boundary and the shared object, so that
 //! the table can tell the two apart.
 //!
+//! `--raw` makes them over a bare std `TcpStream` per thread (kept alive), the request
+//! bytes built once and the answer head parsed with `httparse`: the parts libjing's own
+//! transport is built from, without the library. The lowest cost a Rust caller can have.
+//!
 //! `--count` is per thread. Prints one line per repetition:
 //!   RESULT n=.. errors=.. wall_s=.. rate=.. p50_us=.. p99_us=..
 //! (Run by `benches/run.sh`; `cargo bench --bench overhead -- --base-url ...` works too.)
@@ -32,6 +36,7 @@ struct Args {
     app_id: String,
     app_secret: String,
     via_jing: bool,
+    raw: bool,
 }
 
 fn parse_args() -> Args {
@@ -44,6 +49,7 @@ fn parse_args() -> Args {
         app_id: "1000000000000001".into(),
         app_secret: "0123456789abcdef0123456789abcdef".into(),
         via_jing: false,
+        raw: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -60,6 +66,7 @@ fn parse_args() -> Args {
             "--app-id" => a.app_id = v(),
             "--app-secret" => a.app_secret = v(),
             "--via-jing" => a.via_jing = true,
+            "--raw" => a.raw = true,
             "--bench" => {} // added by `cargo bench`
             other => die(&format!("unknown argument {other}")),
         }
@@ -97,6 +104,9 @@ fn create(http: &reqwest::blocking::Client, url: &str, app_id: &str, token: &str
     if let Some(client) = VIA_JING.get() {
         return client.create_lead(LEAD).is_ok();
     }
+    if let Some(raw) = RAW.get() {
+        return raw_create(raw);
+    }
     let result = http
         .post(url)
         .header("app_id", app_id)
@@ -117,6 +127,84 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1].as_secs_f64() * 1e6
+}
+
+/// `--raw`: where to connect and the complete request bytes of one create.
+struct RawTarget {
+    addr: String,
+    request: Vec<u8>,
+}
+
+static RAW: std::sync::OnceLock<RawTarget> = std::sync::OnceLock::new();
+
+thread_local! {
+    static RAW_CONN: std::cell::RefCell<Option<std::net::TcpStream>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn raw_target(a: &Args, token: &str) -> RawTarget {
+    let addr = a
+        .base_url
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    if a.base_url.starts_with("https://") || addr.contains('/') {
+        die("--raw needs a plain http://host:port base URL");
+    }
+    let request = format!(
+        "POST /v1/leads/create HTTP/1.1\r\nHost: {addr}\r\napp_id: {}\r\naccess_token: {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{LEAD}",
+        a.app_id,
+        LEAD.len()
+    );
+    RawTarget {
+        addr: addr.to_string(),
+        request: request.into_bytes(),
+    }
+}
+
+fn raw_create(t: &RawTarget) -> bool {
+    use std::io::{Read, Write};
+    RAW_CONN.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let tcp = std::net::TcpStream::connect(&t.addr)
+                .unwrap_or_else(|e| die(&format!("connect {}: {e}", t.addr)));
+            let _ = tcp.set_nodelay(true);
+            *slot = Some(tcp);
+        }
+        let tcp = slot.as_mut().unwrap();
+        if tcp.write_all(&t.request).is_err() {
+            *slot = None;
+            return false;
+        }
+        let mut buf = Vec::with_capacity(4096);
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = match tcp.read(&mut chunk) {
+                Ok(0) | Err(_) => {
+                    *slot = None;
+                    return false;
+                }
+                Ok(n) => n,
+            };
+            buf.extend_from_slice(&chunk[..n]);
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut head = httparse::Response::new(&mut headers);
+            if let Ok(httparse::Status::Complete(len)) = head.parse(&buf) {
+                let body_len: usize = head
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
+                    .unwrap_or(0);
+                if buf.len() >= len + body_len {
+                    return buf[len..len + body_len]
+                        .windows(8)
+                        .any(|w| w == b"\"code\":0");
+                }
+            }
+        }
+    })
 }
 
 /// The libjing client of `--via-jing`.
@@ -140,6 +228,9 @@ fn main() {
         .build()
         .unwrap_or_else(|e| die(&format!("client: {e}")));
     let token = Arc::new(fetch_token(&http, &a));
+    if a.raw {
+        let _ = RAW.set(raw_target(&a, &token));
+    }
     let url = Arc::new(format!("{}/v1/leads/create", a.base_url));
     let app_id = Arc::new(a.app_id.clone());
 

@@ -115,7 +115,6 @@ impl Client {
         let deadline = Instant::now() + self.config.max_wait;
         let interface = request::interface(path);
         let idempotent = endpoints::is_idempotent(method, interface);
-        let url = format!("{}{}", self.config.base_url, path);
         let transport = self.transport()?;
         let throttle = &self.app.throttle;
         let (mut failures, mut rate_answers, mut refreshed) = (0u32, 0u32, false);
@@ -126,15 +125,13 @@ impl Client {
                 Header {
                     name: "app_id",
                     value: &self.config.app_id,
-                    sensitive: false,
                 },
                 Header {
                     name: "access_token",
                     value: token.access.expose(),
-                    sensitive: true,
                 },
             ];
-            let result = transport.send(method.as_str(), &url, &headers, body);
+            let result = transport.send(method.as_str(), path, &headers, body);
             if matches!(result, Err(Failure::NotSent(_))) {
                 throttle.refund(interface, slot);
             }
@@ -200,13 +197,12 @@ impl Client {
                                    "refresh_token": r.expose()}),
             ),
         };
-        let url = format!("{}{}", c.base_url, path);
         let body = body.to_string();
         let mut attempts = 0;
         loop {
             // Stamped before sending: the lifetime may have started counting then.
             let sent_at = Instant::now();
-            match transport.send("POST", &url, &[], Some(&body)) {
+            match transport.send("POST", path, &[], Some(&body)) {
                 Ok(answer) => return self.read_token_answer(answer, sent_at),
                 Err(Failure::NotSent(_))
                     if attempts < c.max_retries && self.app.retry_budget.try_spend() =>

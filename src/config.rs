@@ -2,8 +2,8 @@
 //! wrong type is a clear `JING_E_CONFIG` at start-up rather than a surprise in production.
 
 use crate::error::{Error, Result};
+use crate::url::{HttpUrl, Scheme};
 use serde_json::{Map, Value};
-use std::net::IpAddr;
 use std::time::Duration;
 
 pub const DEFAULT_BASE_URL: &str = "https://jingopenapi.jingsocial.com";
@@ -227,57 +227,33 @@ fn check_header_safe(key: &str, value: &str) -> Result<()> {
 }
 
 /// `https://` anywhere; `http://` only to this machine, so credentials never cross a
-/// network in clear text. Returns the URL without a trailing `/`.
+/// network in clear text. Returns the URL normalized, without a trailing `/`.
 fn check_base_url(raw: &str) -> Result<String> {
-    let url = reqwest::Url::parse(raw)
-        .map_err(|e| Error::config(format!("base_url is not a valid URL ({e}): {raw}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
+    let url = HttpUrl::parse(raw)
+        .map_err(|e| Error::config(format!("base_url is not usable ({e}): {raw}")))?;
+    if url.userinfo.is_some() {
         return Err(Error::config(
             "base_url must not carry a user name or password",
         ));
     }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config("base_url must not have a query or fragment"));
+    if url.scheme == Scheme::Http && !url.is_loopback() {
+        return Err(Error::config(format!(
+            "base_url {raw} uses http:// to a host that is not loopback; use https://"
+        )));
     }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(Error::config(format!(
-                "base_url {raw} uses http:// to a host that is not loopback; use https://"
-            )))
-        }
-        other => {
-            return Err(Error::config(format!(
-                "base_url scheme {other}:// is not supported; use https://"
-            )))
-        }
-    }
-    if url.host().is_none() {
-        return Err(Error::config("base_url has no host"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
+    Ok(format!("{}{}", url.origin(), url.path))
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let host = url.host_str().unwrap_or("");
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
-
+/// An `http://` or `https://` proxy, optionally with `user:password@`.
 fn check_proxy(raw: String) -> Result<String> {
-    let url = reqwest::Url::parse(&raw)
-        .map_err(|e| Error::config(format!("proxy is not a valid URL ({e})")))?;
-    match url.scheme() {
-        "http" | "https" => Ok(raw),
-        other => Err(Error::config(format!(
-            "proxy scheme {other}:// is not supported; use http:// or https://"
-        ))),
+    let url =
+        HttpUrl::parse(&raw).map_err(|e| Error::config(format!("proxy is not usable ({e})")))?;
+    if !url.path.is_empty() {
+        return Err(Error::config(
+            "proxy must be scheme://host:port, without a path",
+        ));
     }
+    Ok(raw)
 }
 
 #[cfg(test)]

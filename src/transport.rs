@@ -1,18 +1,25 @@
-//! HTTP transport: one reqwest blocking client (a connection pool and one background
-//! runtime thread) per distinct transport setting, shared by every libjing client in the
-//! process. Fifty clients to one base URL cost one pool and one thread, not fifty.
+//! HTTP transport: one pool of keep-alive connections per distinct transport setting,
+//! shared by every libjing client in the process. Requests run on the calling thread
+//! (no runtime, no background thread), so a call costs what the network costs.
 
+use crate::connection::{Connection, Route};
 use crate::error::{Error, Kind, Result};
+use crate::http1::{self, ReadError};
+use crate::url::HttpUrl;
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::Write;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-/// Responses larger than this are refused: JING answers are small, and a hostile or broken
-/// server must not make the host process allocate without bound.
-pub const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
+pub use crate::http1::{Header, MAX_BODY_BYTES as MAX_RESPONSE_BYTES};
 
-/// Everything that shapes an HTTP client. Equal settings share one client.
+/// Idle connections kept per pool (beyond that, the oldest is closed).
+const MAX_IDLE: usize = 64;
+/// An idle connection older than this is closed rather than reused: servers and NATs drop
+/// idle connections after a minute or so, and a fresh one costs one round trip.
+const MAX_IDLE_TIME: Duration = Duration::from_secs(50);
+
+/// Everything that shapes a connection pool. Equal settings share one pool.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Settings {
     pub base_url: String,
@@ -24,12 +31,18 @@ pub struct Settings {
 }
 
 pub struct Transport {
-    http: reqwest::blocking::Client,
-    /// The process that built the pool. After `fork()` its thread is gone in the child,
-    /// so a child must build its own.
+    route: Route,
+    /// The process that opened the connections. A forked child must not write into
+    /// sockets it shares with its parent, so it builds its own pool.
     pid: u32,
     /// `timeout_ms`: the whole request, answer included, must be done by then.
     timeout: Duration,
+    /// Headers every request carries (Host, User-Agent, Accept, proxy credentials).
+    common_headers: Vec<(&'static str, String)>,
+    /// What precedes a call's path in the request line: the base URL's path prefix, and
+    /// the origin too when a proxy takes plain HTTP in absolute form.
+    target_prefix: String,
+    idle: Mutex<Vec<Connection>>,
 }
 
 /// An HTTP answer, whatever its status.
@@ -42,20 +55,14 @@ pub struct Answer {
 /// have reached the server.
 #[derive(Debug)]
 pub enum Failure {
-    /// Connecting failed (DNS, refused, TLS, connect timeout): nothing was delivered.
+    /// Connecting or sending failed (DNS, refused, TLS, proxy, connect timeout, the
+    /// request not written whole): the server cannot have processed it.
     NotSent(String),
-    /// The request may have been delivered: timeout after sending, connection lost.
+    /// The request was written whole but no complete answer came back: it may have been
+    /// processed.
     MaybeSent(String),
     /// The answer was larger than `MAX_RESPONSE_BYTES`.
     TooLarge { status: u16 },
-}
-
-/// A header to send; `sensitive` ones are hidden from reqwest's Debug output.
-pub struct Header<'a> {
-    /// A lower-case header name (`HeaderName::from_static` panics on anything else).
-    pub name: &'static str,
-    pub value: &'a str,
-    pub sensitive: bool,
 }
 
 /// Keyed by process id too: a forked child must not use its parent's pool.
@@ -71,152 +78,173 @@ pub fn shared(settings: &Settings) -> Result<Arc<Transport>> {
     if let Some(t) = map.get(&key) {
         return Ok(t.clone());
     }
-    let transport = Arc::new(Transport {
-        http: build_client(settings)?,
-        pid,
-        timeout: settings.timeout,
-    });
+    let transport = Arc::new(Transport::new(settings, pid)?);
     map.insert(key, transport.clone());
     Ok(transport)
 }
 
-/// How many HTTP clients (each with its own background thread) this process holds for
-/// `base_url`.
+/// How many connection pools this process holds for `base_url`.
 pub fn pool_count(base_url: &str) -> usize {
     let map = SHARED.lock().unwrap_or_else(|p| p.into_inner());
     map.keys().filter(|(_, s)| s.base_url == base_url).count()
 }
 
-fn build_client(s: &Settings) -> Result<reqwest::blocking::Client> {
-    let mut agent = format!("libjing/{}", env!("CARGO_PKG_VERSION"));
-    if let Some(extra) = s.user_agent.as_deref().filter(|u| !u.is_empty()) {
-        agent.push(' ');
-        agent.push_str(extra);
-    }
-    let mut builder = reqwest::blocking::Client::builder()
-        .use_rustls_tls()
-        .timeout(s.timeout)
-        .connect_timeout(s.connect_timeout)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(64)
-        .tcp_nodelay(true)
-        .user_agent(agent)
-        // Credentials travel in headers: never follow a redirect anywhere.
-        .redirect(reqwest::redirect::Policy::none())
-        // Environment proxies are ignored unless configured (abi.md).
-        .no_proxy();
-    if let Some(proxy) = &s.proxy {
-        let proxy = reqwest::Proxy::all(proxy)
-            .map_err(|e| Error::config(format!("proxy is not usable: {}", chain(&e))))?;
-        builder = builder.proxy(proxy);
-    }
-    if let Some(path) = &s.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| Error::config(format!("ca_file {path} cannot be read: {e}")))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| Error::config(format!("ca_file {path} is not PEM: {}", chain(&e))))?;
-        if certs.is_empty() {
-            return Err(Error::config(format!(
-                "ca_file {path} holds no PEM certificate"
-            )));
-        }
-        for cert in certs {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    builder
-        .build()
-        .map_err(|e| Error::config(format!("HTTP client cannot be built: {}", chain(&e))))
+fn config_url(key: &str, raw: &str) -> Result<HttpUrl> {
+    HttpUrl::parse(raw).map_err(|e| Error::config(format!("{key} is not usable: {e}")))
 }
 
 impl Transport {
+    fn new(s: &Settings, pid: u32) -> Result<Transport> {
+        let target = config_url("base_url", &s.base_url)?;
+        let proxy = s
+            .proxy
+            .as_deref()
+            .map(|p| config_url("proxy", p))
+            .transpose()?;
+        let route = Route {
+            tls: Arc::new(tls_config(s.ca_file.as_deref())?),
+            target,
+            proxy,
+            connect_timeout: s.connect_timeout,
+        };
+        let mut agent = format!("libjing/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(extra) = s.user_agent.as_deref().filter(|u| !u.is_empty()) {
+            agent.push(' ');
+            agent.push_str(extra);
+        }
+        let mut common_headers = vec![
+            ("Host", route.target.authority()),
+            ("User-Agent", agent),
+            ("Accept", "application/json".to_string()),
+        ];
+        let mut target_prefix = route.target.path.clone();
+        if route.absolute_form() {
+            target_prefix = format!("{}{}", route.target.origin(), route.target.path);
+            if let Some(auth) = route.proxy_authorization() {
+                common_headers.push(("Proxy-Authorization", auth));
+            }
+        }
+        Ok(Transport {
+            route,
+            pid,
+            timeout: s.timeout,
+            common_headers,
+            target_prefix,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
     pub fn is_current_process(&self) -> bool {
         self.pid == std::process::id()
     }
 
-    /// Sends one request and reads the whole answer (up to the size cap).
+    /// Sends one request to `path` (below the base URL) and reads the whole answer (up to
+    /// the size cap).
     pub fn send(
         &self,
         method: &str,
-        url: &str,
+        path: &str,
         headers: &[Header<'_>],
         body: Option<&str>,
     ) -> std::result::Result<Answer, Failure> {
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|_| Failure::NotSent(format!("bad method {method}")))?;
-        let mut request = self.http.request(method, url);
-        for h in headers {
-            let mut value = reqwest::header::HeaderValue::from_str(h.value)
-                .map_err(|_| Failure::NotSent(format!("header {} is not valid", h.name)))?;
-            value.set_sensitive(h.sensitive);
-            request = request.header(reqwest::header::HeaderName::from_static(h.name), value);
-        }
-        if let Some(body) = body {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.to_owned());
-        }
-        let started = Instant::now();
-        let mut response = request.send().map_err(|e| {
-            let text = chain(&e);
-            if e.is_connect() || e.is_builder() {
-                Failure::NotSent(text)
-            } else {
-                Failure::MaybeSent(text)
-            }
-        })?;
-        let status = response.status().as_u16();
-        let body = match response.content_length() {
-            Some(declared) if declared > MAX_RESPONSE_BYTES => {
-                return Err(Failure::TooLarge { status })
-            }
-            // The common case: the length is declared (and within the cap), and hyper never
-            // delivers more. One wait for the whole body, bounded by `timeout`.
-            Some(_) => response.bytes().map(Vec::from).map_err(|e| {
-                Failure::MaybeSent(format!("reading the answer failed: {}", chain(&e)))
-            })?,
-            None => self.read_unsized(&mut response, started + self.timeout, status)?,
-        };
-        Ok(Answer { status, body })
-    }
+        let deadline = Instant::now() + self.timeout;
+        let target = format!("{}{}", self.target_prefix, crate::url::encode_path(path));
+        let all_headers: Vec<Header<'_>> = self
+            .common_headers
+            .iter()
+            .map(|(name, value)| Header { name, value })
+            .chain(headers.iter().map(|h| Header {
+                name: h.name,
+                value: h.value,
+            }))
+            .collect();
+        let request = http1::encode_request(method, &target, &all_headers, body.map(str::as_bytes))
+            .map_err(Failure::NotSent)?;
 
-    /// Reads a body of undeclared length (chunked or until close) up to the size cap.
-    /// reqwest's blocking timeout bounds each read, not the whole body: a server dripping a
-    /// byte now and then would hold the caller forever, so the deadline is checked between
-    /// reads and the whole answer takes at most about `timeout` (never more than twice).
-    fn read_unsized(
-        &self,
-        response: &mut reqwest::blocking::Response,
-        deadline: Instant,
-        status: u16,
-    ) -> std::result::Result<Vec<u8>, Failure> {
-        let mut body = Vec::new();
-        let mut chunk = [0u8; 8 * 1024];
-        loop {
-            if Instant::now() >= deadline {
-                return Err(Failure::MaybeSent(format!(
+        let mut conn = match self.checkout() {
+            Some(conn) => conn,
+            None => self.route.open(deadline).map_err(Failure::NotSent)?,
+        };
+        conn.set_deadline(deadline);
+        // Not written whole: the server has at most part of a request, which it cannot
+        // process.
+        conn.write_all(&request)
+            .and_then(|_| conn.flush())
+            .map_err(|e| Failure::NotSent(format!("sending the request failed: {e}")))?;
+        match http1::read_response(&mut conn) {
+            Ok(response) => {
+                if response.reusable {
+                    self.checkin(conn);
+                }
+                Ok(Answer {
+                    status: response.status,
+                    body: response.body,
+                })
+            }
+            Err(ReadError::TooLarge { status }) => Err(Failure::TooLarge { status }),
+            Err(ReadError::Malformed(text)) => Err(Failure::MaybeSent(text)),
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Err(Failure::MaybeSent(format!(
                     "the answer was not complete within timeout_ms ({} ms)",
                     self.timeout.as_millis()
-                )));
+                )))
             }
-            match response.read(&mut chunk) {
-                Ok(0) => return Ok(body),
-                Ok(n) => {
-                    body.extend_from_slice(&chunk[..n]);
-                    if body.len() as u64 > MAX_RESPONSE_BYTES {
-                        return Err(Failure::TooLarge { status });
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(Failure::MaybeSent(format!(
-                        "reading the answer failed: {}",
-                        chain(&e)
-                    )))
-                }
+            Err(ReadError::Io(e)) => Err(Failure::MaybeSent(format!(
+                "reading the answer failed: {}",
+                chain(&e)
+            ))),
+        }
+    }
+
+    /// The most recently used idle connection that is still usable.
+    fn checkout(&self) -> Option<Connection> {
+        loop {
+            let mut conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
+            if conn.idle_since.elapsed() < MAX_IDLE_TIME && conn.is_usable() {
+                return Some(conn);
             }
         }
     }
+
+    fn checkin(&self, mut conn: Connection) {
+        conn.idle_since = Instant::now();
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() >= MAX_IDLE {
+            idle.remove(0);
+        }
+        idle.push(conn);
+    }
+}
+
+/// TLS settings: the bundled Mozilla roots plus `ca_file`, ring as the crypto provider.
+fn tls_config(ca_file: Option<&str>) -> Result<rustls::ClientConfig> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::config(format!("ca_file {path} cannot be read: {e}")))?;
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert =
+                cert.map_err(|e| Error::config(format!("ca_file {path} is not PEM: {e}")))?;
+            roots.add(cert).map_err(|e| {
+                Error::config(format!("ca_file {path} holds an unusable certificate: {e}"))
+            })?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(Error::config(format!(
+                "ca_file {path} holds no PEM certificate"
+            )));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::config(format!("TLS cannot be set up: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 impl Failure {

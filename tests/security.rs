@@ -134,6 +134,19 @@ fn tls_unknown_ca_is_refused_and_ca_file_makes_it_trusted() {
     let (status, env) = lib.request("POST", "/v1/leads/query", Some(&json!({})));
     assert_eq!(status, JING_OK, "{env}");
     assert_eq!(env["data"]["total"], 2, "{env}");
+
+    // TLS connections are kept alive too: ten more creates, no new connection.
+    let sb = sb.trusting(&ca.cert.pem());
+    let before = sb.requests(None).len();
+    for i in 0..10 {
+        assert_eq!(lib.create(&lead(&format!("保持{i}"))).0, JING_OK);
+    }
+    let journal = sb.requests(None);
+    let connections: std::collections::BTreeSet<u64> = journal[before - 1..]
+        .iter()
+        .map(|r| r["connection"].as_u64().unwrap())
+        .collect();
+    assert_eq!(connections.len(), 1, "{connections:?}");
 }
 
 #[test]
@@ -204,6 +217,11 @@ fn free_port() -> u16 {
 
 impl Tinyproxy {
     fn start() -> Tinyproxy {
+        Tinyproxy::start_with("")
+    }
+
+    /// With extra lines of tinyproxy configuration (e.g. `BasicAuth user password`).
+    fn start_with(extra_conf: &str) -> Tinyproxy {
         let bin = tinyproxy_bin();
         // tinyproxy cannot listen on port 0: pick a free port and retry if it was taken.
         for _ in 0..5 {
@@ -214,7 +232,7 @@ impl Tinyproxy {
                 "tinyproxy.conf",
                 &format!(
                     "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\n\
-                     LogLevel Info\nLogFile \"{}\"\n",
+                     LogLevel Info\nLogFile \"{}\"\n{extra_conf}",
                     log.display()
                 ),
             );
@@ -278,6 +296,81 @@ fn proxy_setting_goes_through_a_real_proxy() {
         .unwrap_or("")
         .contains("tinyproxy"));
     assert_eq!(sb.leads()[0]["name"], "代理");
+}
+
+#[test]
+fn https_goes_through_the_proxy_in_a_connect_tunnel() {
+    let proxy = Tinyproxy::start();
+    let dir = TempDir::new("tls-proxy");
+    let ca = make_ca("libjing test CA");
+    let ca_file = dir.write("ca.pem", &ca.cert.pem());
+    let sb = tls_sandbox(&dir, &make_leaf(&["127.0.0.1", "localhost"], Some(&ca)));
+    let mut config = tls_config(&sb.url, Some(&ca_file));
+    config["proxy"] = json!(proxy.url());
+    let lib = Lib::new(&config).unwrap();
+    for name in ["隧道1", "隧道2"] {
+        let (status, env) = lib.create(&lead(name));
+        assert_eq!(status, JING_OK, "{env}");
+    }
+    // Inside a tunnel the proxy cannot add headers: its log shows the CONNECT instead.
+    let log = std::fs::read_to_string(proxy._dir.0.join("tinyproxy.log")).unwrap_or_default();
+    let port = sb.url.rsplit(':').next().unwrap();
+    assert!(
+        log.contains(&format!("CONNECT 127.0.0.1:{port}")),
+        "no CONNECT in the proxy's log:\n{log}"
+    );
+    // The same certificate checks apply through the tunnel.
+    config["ca_file"] = serde_json::Value::Null;
+    expect_certificate_error(&config, "unknown CA through the proxy");
+}
+
+#[test]
+fn proxy_credentials_in_the_url_are_sent_and_wrong_ones_refused() {
+    let proxy = Tinyproxy::start_with("BasicAuth jing s3.cr-et\n");
+    // Percent-encoded in the URL ('.' as %2E), decoded before sending.
+    let proxy_url = |userinfo: &str| {
+        proxy
+            .url()
+            .replace("http://", &format!("http://{userinfo}@"))
+    };
+
+    // Plain HTTP (loopback only): the credentials go with every request.
+    let sb = Sandbox::start(&["--no-limits"]);
+    let config = sb.config(json!({"proxy": proxy_url("jing:s3%2Ecr-et"), "max_retries": 0}));
+    let (status, env) = Lib::new(&config).unwrap().create(&lead("凭据"));
+    assert_eq!(status, JING_OK, "{env}");
+
+    // HTTPS: the credentials go with CONNECT; wrong ones end there, before anything is sent.
+    let dir = TempDir::new("tls-proxy-auth");
+    let ca = make_ca("libjing test CA");
+    let ca_file = dir.write("ca.pem", &ca.cert.pem());
+    let tls = tls_sandbox(&dir, &make_leaf(&["127.0.0.1"], Some(&ca)));
+    let mut config = tls_config(&tls.url, Some(&ca_file));
+    config["proxy"] = json!(proxy_url("jing:s3%2Ecr-et"));
+    let good = Lib::new(&config).unwrap();
+    let (status, env) = good.create(&lead("凭据"));
+    assert_eq!(status, JING_OK, "{env}");
+    let mut wrong = config.clone();
+    wrong["proxy"] = json!(proxy_url("jing:wrong-password"));
+    wrong["app_id"] = json!("1000000000000002"); // no token cached for this app yet
+    let e = expect_error(
+        &Lib::new(&wrong).unwrap().create(&lead("x")),
+        JING_E_NETWORK,
+    );
+    assert_eq!(e["outcome_unknown"], false);
+    let message = e["message"].as_str().unwrap();
+    // tinyproxy answers 401 rather than the standard 407.
+    assert!(message.contains("proxy refused the tunnel"), "{message}");
+    assert!(
+        !e.to_string().contains("wrong-password"),
+        "no password in errors: {e}"
+    );
+    let (status, env) = good.request("POST", "/v1/leads/query", Some(&json!({})));
+    assert_eq!(status, JING_OK, "{env}");
+    assert_eq!(
+        env["data"]["total"], 1,
+        "only the good client's lead: {env}"
+    );
 }
 
 #[test]

@@ -151,6 +151,8 @@ pub struct ApiRequest {
     pub body_raw: Vec<u8>,
     /// The body parsed as JSON; `None` when empty or not JSON.
     pub body_json: Option<Value>,
+    /// Which TCP connection carried it (numbered from 1 in accept order).
+    pub connection: u64,
 }
 
 impl ApiRequest {
@@ -463,6 +465,7 @@ impl App {
         entry.insert("query".into(), json!(req.query));
         entry.insert("headers".into(), Value::Object(headers));
         entry.insert("body".into(), body);
+        entry.insert("connection".into(), json!(req.connection));
         Pending { entry }
     }
 

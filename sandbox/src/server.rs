@@ -25,9 +25,12 @@ use tokio_rustls::TlsAcceptor;
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// Handed to every request through its extensions: notifying it makes the
-/// connection task drop the connection (no response bytes are written).
+/// connection task drop the connection (no response bytes are written). Also carries the
+/// connection's number (1, 2, …) for the journal, so tests can see keep-alive at work.
 #[derive(Clone)]
-struct Closer(Arc<Notify>);
+struct Closer(Arc<Notify>, u64);
+
+static CONNECTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 pub async fn run(cli: Cli, app: Arc<App>) -> Result<(), String> {
     let tls = match (&cli.tls_cert, &cli.tls_key) {
@@ -130,7 +133,8 @@ where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let notify = Arc::new(Notify::new());
-    let closer = Closer(notify.clone());
+    let number = CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    let closer = Closer(notify.clone(), number);
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(closer.clone());
         let mut router = router.clone();
@@ -250,7 +254,7 @@ fn envelope_response(status: StatusCode, code: i64, msg: &str, data: Value) -> R
 /// Drop the connection this request came on; never answers.
 async fn drop_connection(closer: Option<Closer>) -> Response {
     match closer {
-        Some(Closer(n)) => {
+        Some(Closer(n, _)) => {
             n.notify_one();
             std::future::pending::<Response>().await
         }
@@ -300,6 +304,7 @@ async fn api(State(app): State<Arc<App>>, req: Request) -> Response {
         headers,
         body_raw,
         body_json,
+        connection: closer.as_ref().map_or(0, |c| c.1),
     };
     let pending = app.journal_begin(&req);
     let fault = app.take_fault(&req.path);

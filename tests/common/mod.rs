@@ -70,6 +70,19 @@ impl Sandbox {
         Sandbox { child, url, http }
     }
 
+    /// For a sandbox in TLS mode: trust this CA (PEM) on the control API too.
+    #[allow(dead_code)]
+    pub fn trusting(mut self, ca_pem: &str) -> Sandbox {
+        let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap();
+        self.http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .no_proxy()
+            .add_root_certificate(ca)
+            .build()
+            .unwrap();
+        self
+    }
+
     pub fn post(&self, path: &str, body: Value) -> Value {
         let r = self
             .http

@@ -37,6 +37,9 @@ pub enum Reply {
     },
     /// Close the connection without a byte.
     Close,
+    /// These bytes, then the connection stays open for the next request; the server closes
+    /// it once it has been idle for `idle`.
+    KeepAlive { bytes: Vec<u8>, idle: Duration },
 }
 
 pub type Handler = dyn Fn(&Req) -> Reply + Send + Sync;
@@ -86,9 +89,48 @@ fn serve(stream: TcpStream, handler: &Handler, requests: &Mutex<Vec<Req>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
+    while let Some(req) = read_request(&mut reader) {
+        requests.lock().unwrap().push(req.clone());
+        match handler(&req) {
+            Reply::KeepAlive { bytes, idle } => {
+                if writer.write_all(&bytes).is_err() {
+                    return;
+                }
+                let _ = writer.set_read_timeout(Some(idle));
+                continue;
+            }
+            Reply::Raw(bytes) => {
+                let _ = writer.write_all(&bytes);
+                let _ = writer.flush();
+            }
+            Reply::Drip {
+                head,
+                interval,
+                max,
+            } => {
+                let started = Instant::now();
+                if writer.write_all(&head).is_err() {
+                    return;
+                }
+                while started.elapsed() < max {
+                    if writer.write_all(b" ").and_then(|_| writer.flush()).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(interval);
+                }
+            }
+            Reply::Close => {}
+        }
+        break;
+    }
+    let _ = writer.shutdown(std::net::Shutdown::Both);
+}
+
+/// The next request on the connection; `None` at its end (or after the idle timeout).
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Req> {
     let mut line = String::new();
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
+        return None;
     }
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or("").to_string();
@@ -97,7 +139,7 @@ fn serve(stream: TcpStream, handler: &Handler, requests: &Mutex<Vec<Req>>) {
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h).unwrap_or(0) == 0 {
-            return;
+            return None;
         }
         let h = h.trim_end();
         if h.is_empty() {
@@ -113,40 +155,13 @@ fn serve(stream: TcpStream, handler: &Handler, requests: &Mutex<Vec<Req>>) {
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
     let mut body = vec![0; len];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let req = Req {
+    reader.read_exact(&mut body).ok()?;
+    Some(Req {
         method,
         path,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
-    };
-    requests.lock().unwrap().push(req.clone());
-    match handler(&req) {
-        Reply::Raw(bytes) => {
-            let _ = writer.write_all(&bytes);
-            let _ = writer.flush();
-        }
-        Reply::Drip {
-            head,
-            interval,
-            max,
-        } => {
-            let started = Instant::now();
-            if writer.write_all(&head).is_err() {
-                return;
-            }
-            while started.elapsed() < max {
-                if writer.write_all(b" ").and_then(|_| writer.flush()).is_err() {
-                    return;
-                }
-                std::thread::sleep(interval);
-            }
-        }
-        Reply::Close => {}
-    }
-    let _ = writer.shutdown(std::net::Shutdown::Both);
+    })
 }
 
 /// A complete answer with a Content-Length and `Connection: close`.
@@ -193,4 +208,31 @@ pub fn uuid_token() -> String {
         n & 0xffff,
         (n << 20) ^ 0x5eed
     )
+}
+
+/// The same answer without `Connection: close`: the server keeps the connection open for
+/// the next request, and closes it after `idle` without one.
+pub fn kept_alive(reply: Reply, idle: Duration) -> Reply {
+    let Reply::Raw(mut bytes) = reply else {
+        panic!("only complete answers can be kept alive")
+    };
+    let close = b"Connection: close\r\n";
+    if let Some(i) = bytes.windows(close.len()).position(|w| w == close) {
+        bytes.drain(i..i + close.len());
+    }
+    Reply::KeepAlive { bytes, idle }
+}
+
+/// A 200 answer with this body in chunked transfer encoding, `piece` bytes a chunk.
+pub fn chunked(body: &[u8], piece: usize) -> Vec<u8> {
+    let mut bytes =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+    for part in body.chunks(piece) {
+        bytes.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        bytes.extend_from_slice(part);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"0\r\n\r\n");
+    bytes
 }

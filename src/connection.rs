@@ -1,0 +1,324 @@
+//! One connection to the server: TCP (through an HTTP proxy if configured), then TLS for
+//! `https://`. All I/O runs on the calling thread, each socket read and write bounded by
+//! the request's deadline: libjing starts no threads of its own.
+
+use crate::url::{percent_decode, HttpUrl, Scheme};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A TCP socket whose every read and write ends by `deadline`.
+pub struct Timed {
+    tcp: TcpStream,
+    deadline: Instant,
+}
+
+impl Timed {
+    fn remaining(&self) -> io::Result<Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
+        }
+        Ok(left)
+    }
+}
+
+/// A socket timeout reads as `WouldBlock` on Unix and `TimedOut` on Windows: one name.
+fn timeout_as_timed_out(e: io::Error) -> io::Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock => io::Error::new(io::ErrorKind::TimedOut, "timed out"),
+        _ => e,
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.tcp.set_read_timeout(Some(self.remaining()?))?;
+        self.tcp.read(buf).map_err(timeout_as_timed_out)
+    }
+}
+
+impl Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.set_write_timeout(Some(self.remaining()?))?;
+        self.tcp.write(buf).map_err(timeout_as_timed_out)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+type Tls<S> = StreamOwned<ClientConnection, S>;
+
+enum Stream {
+    Plain(Timed),
+    Tls(Box<Tls<Timed>>),
+    /// `https://` through an `https://` proxy: TLS to the server inside TLS to the proxy.
+    TlsInTls(Box<Tls<Tls<Timed>>>),
+}
+
+pub struct Connection {
+    stream: Stream,
+    /// When it was last handed back to the pool.
+    pub idle_since: Instant,
+}
+
+/// Where connections go and how.
+pub struct Route {
+    pub target: HttpUrl,
+    pub proxy: Option<HttpUrl>,
+    pub tls: Arc<ClientConfig>,
+    pub connect_timeout: Duration,
+}
+
+impl Route {
+    /// `Proxy-Authorization` for a proxy URL with `user:password@`.
+    pub fn proxy_authorization(&self) -> Option<String> {
+        let info = self.proxy.as_ref()?.userinfo.as_ref()?;
+        Some(format!("Basic {}", base64(&percent_decode(info))))
+    }
+
+    /// Plain HTTP through a proxy is sent to the proxy in absolute form; everything else
+    /// travels in a tunnel or directly.
+    pub fn absolute_form(&self) -> bool {
+        self.proxy.is_some() && self.target.scheme == Scheme::Http
+    }
+
+    /// Opens a connection, ready for a request. Any error here means nothing was sent.
+    pub fn open(&self, deadline: Instant) -> Result<Connection, String> {
+        let deadline = deadline.min(Instant::now() + self.connect_timeout);
+        let first_hop = self.proxy.as_ref().unwrap_or(&self.target);
+        let tcp = connect(first_hop, deadline)?;
+        let timed = Timed { tcp, deadline };
+        let proxy_tls = self.proxy.as_ref().filter(|p| p.scheme == Scheme::Https);
+        let stream = match (proxy_tls, self.target.scheme) {
+            (None, Scheme::Http) => Stream::Plain(timed),
+            (None, Scheme::Https) => {
+                let mut plain = timed;
+                if self.proxy.is_some() {
+                    self.tunnel(&mut plain)?;
+                }
+                Stream::Tls(Box::new(handshake(&self.tls, &self.target, plain)?))
+            }
+            (Some(proxy), scheme) => {
+                let mut outer = handshake(&self.tls, proxy, timed)?;
+                match scheme {
+                    Scheme::Http => Stream::Tls(Box::new(outer)),
+                    Scheme::Https => {
+                        self.tunnel(&mut outer)?;
+                        Stream::TlsInTls(Box::new(handshake(&self.tls, &self.target, outer)?))
+                    }
+                }
+            }
+        };
+        Ok(Connection {
+            stream,
+            idle_since: Instant::now(),
+        })
+    }
+
+    /// `CONNECT host:port` through the proxy.
+    fn tunnel<S: Read + Write>(&self, via: &mut S) -> Result<(), String> {
+        let authority = format!("{}:{}", bracketed(&self.target.host), self.target.port);
+        let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+        if let Some(auth) = self.proxy_authorization() {
+            request.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+        }
+        request.push_str("\r\n");
+        via.write_all(request.as_bytes())
+            .and_then(|_| via.flush())
+            .map_err(|e| format!("the proxy could not be reached: {e}"))?;
+        // Read the proxy's answer byte by byte: nothing after its head belongs to it.
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match via.read(&mut byte) {
+                Ok(0) => return Err("the proxy closed the connection during CONNECT".into()),
+                Ok(_) => head.push(byte[0]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("the proxy did not answer CONNECT: {e}")),
+            }
+            if head.len() > 16 * 1024 {
+                return Err("the proxy's answer to CONNECT is too large".into());
+            }
+        }
+        let status_line = String::from_utf8_lossy(&head);
+        let status_line = status_line.lines().next().unwrap_or("");
+        match status_line.split(' ').nth(1) {
+            Some(code) if code.starts_with('2') && status_line.starts_with("HTTP/1.") => Ok(()),
+            _ => Err(format!("the proxy refused the tunnel: {status_line}")),
+        }
+    }
+}
+
+fn bracketed(host: &str) -> String {
+    match host.contains(':') {
+        true => format!("[{host}]"),
+        false => host.to_string(),
+    }
+}
+
+fn connect(to: &HttpUrl, deadline: Instant) -> Result<TcpStream, String> {
+    let name = format!("{}:{}", to.authority(), to.port);
+    let addrs = resolve(&to.host, to.port, deadline)?;
+    let mut last = format!("{} resolves to no address", to.host);
+    for addr in addrs {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(format!("connecting to {name} timed out"));
+        }
+        match TcpStream::connect_timeout(&addr, left) {
+            Ok(tcp) => {
+                // Requests are written in one piece: no reason to delay it.
+                let _ = tcp.set_nodelay(true);
+                return Ok(tcp);
+            }
+            Err(e) => last = format!("connecting to {addr} failed: {e}"),
+        }
+    }
+    Err(last)
+}
+
+/// Host name to addresses, within the connect deadline. The system resolver cannot be
+/// interrupted, so it runs on a short-lived helper thread that is abandoned (and ends on
+/// its own) when the deadline passes first. IP addresses need no lookup.
+fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, String> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = mpsc::channel();
+    let name = host.to_string();
+    let lookup = move || {
+        let _ = tx.send((name.as_str(), port).to_socket_addrs().map(Vec::from_iter));
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("jing-dns".into())
+        .spawn(lookup)
+    {
+        return Err(format!(
+            "{host} cannot be resolved: no thread for the lookup: {e}"
+        ));
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    match rx.recv_timeout(left) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(format!("{host} cannot be resolved: {e}")),
+        Err(_) => Err(format!("resolving {host} timed out (connect_timeout_ms)")),
+    }
+}
+
+fn handshake<S: Read + Write>(
+    config: &Arc<ClientConfig>,
+    server: &HttpUrl,
+    mut sock: S,
+) -> Result<Tls<S>, String> {
+    let name = ServerName::try_from(server.host.clone())
+        .map_err(|_| format!("{} is not a valid TLS server name", server.host))?;
+    let mut conn = ClientConnection::new(config.clone(), name)
+        .map_err(|e| format!("TLS set-up failed: {e}"))?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock)
+            .map_err(|e| format!("TLS handshake with {} failed: {e}", server.host))?;
+    }
+    Ok(StreamOwned::new(conn, sock))
+}
+
+impl Connection {
+    fn timed(&mut self) -> &mut Timed {
+        match &mut self.stream {
+            Stream::Plain(t) => t,
+            Stream::Tls(s) => &mut s.sock,
+            Stream::TlsInTls(s) => &mut s.sock.sock,
+        }
+    }
+
+    /// Every read and write from now on ends by `deadline`.
+    pub fn set_deadline(&mut self, deadline: Instant) {
+        self.timed().deadline = deadline;
+    }
+
+    /// Whether an idle connection can still carry a request: the server has neither
+    /// closed it nor sent anything unasked. Checked before reuse so that a create is
+    /// never written into a connection the server already dropped.
+    pub fn is_usable(&mut self) -> bool {
+        let tcp = &self.timed().tcp;
+        if tcp.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut byte = [0u8; 1];
+        let quiet = matches!(tcp.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        tcp.set_nonblocking(false).is_ok() && quiet
+    }
+}
+
+impl Read for Connection {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.stream {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+            Stream::TlsInTls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Connection {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.stream {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+            Stream::TlsInTls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.stream {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+            Stream::TlsInTls(s) => s.flush(),
+        }
+    }
+}
+
+/// Standard base64 with padding, for `Proxy-Authorization: Basic`.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("Aladdin:open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
+        }
+    }
+}
