@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,6 +332,92 @@ static void test_network_error(void) {
     CALL(jing_client_free(client));
 }
 
+/* A server that answers the token request, then reads a little of the next request and
+ * closes the connection with most of it unread (the kernel resets it). */
+struct resetting_server {
+    int listen_fd;
+};
+
+static void *resetting_server_main(void *arg) {
+    struct resetting_server *srv = arg;
+    int fd = accept(srv->listen_fd, NULL, NULL);
+    if (fd < 0) return NULL;
+    char buf[4096];
+    size_t have = 0;
+    /* The token request: head and a small body, all read. */
+    while (have < sizeof buf - 1) {
+        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+        if (n <= 0) break;
+        have += (size_t)n;
+        buf[have] = 0;
+        char *end = strstr(buf, "\r\n\r\n");
+        char *len = strstr(buf, "Content-Length: ");
+        if (end && len && (size_t)(end + 4 - buf) + (size_t)atoi(len + 16) <= have) break;
+    }
+    static const char body[] =
+        "{\"code\":0,\"msg\":\"success\",\"request_id\":\"r\",\"data\":{\"access_token\":"
+        "\"t0k3n\",\"refresh_token\":\"r3fr3sh\",\"expires_in\":7200}}";
+    char answer[512];
+    int len = snprintf(answer, sizeof answer,
+                       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %zu\r\n\r\n%s", sizeof body - 1, body);
+    if (write(fd, answer, (size_t)len) != len) {
+        close(fd);
+        return NULL;
+    }
+    /* The create: a few bytes of it, then close with the rest unread. */
+    if (read(fd, buf, 100) <= 0) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    return NULL;
+}
+
+/* The server resets the connection while a 7.5 MB create is being written: the library
+ * must report it (not sent whole: JING_E_NETWORK), not let SIGPIPE kill this process.
+ * (A C program has SIGPIPE's default action, which is to terminate.) */
+static void test_peer_reset_while_sending(void) {
+    struct sigaction sa;
+    check(sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL,
+          "SIGPIPE has its default action in this process");
+    struct resetting_server srv = {socket(AF_INET, SOCK_STREAM, 0)};
+    struct sockaddr_in addr = {0};
+    socklen_t alen = sizeof addr;
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (srv.listen_fd < 0 || bind(srv.listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        listen(srv.listen_fd, 4) != 0 ||
+        getsockname(srv.listen_fd, (struct sockaddr *)&addr, &alen) != 0) {
+        check(0, "cannot listen for the resetting server");
+        return;
+    }
+    pthread_t thread;
+    check(pthread_create(&thread, NULL, resetting_server_main, &srv) == 0, "pthread_create");
+    char config[512];
+    snprintf(config, sizeof config,
+             "{\"app_id\":\"1000000000000009\",\"app_secret\":\"%s\","
+             "\"base_url\":\"http://127.0.0.1:%d\",\"max_retries\":0}",
+             APP_SECRET, ntohs(addr.sin_port));
+    JingClient *client = new_client(config);
+    /* More than the kernel buffers can absorb (~4 MB), less than the 8 MiB lead limit. */
+    size_t big = 7 * 1024 * 1024 + 512 * 1024;
+    char *lead = malloc(big + 256);
+    if (client && lead) {
+        int head = snprintf(lead, 256, "{\"business_type\":\"%s\",\"mobile\":\"1\",\"name\":\"",
+                            BUSINESS_TYPE);
+        memset(lead + head, 'x', big);
+        strcpy(lead + head + big, "\"}");
+        char *out = NULL;
+        jing_status s = CALL(jing_lead_create_json(client, lead, &out));
+        expect("peer reset while sending", s, JING_E_NETWORK, out, "\"outcome_unknown\":false");
+    }
+    free(lead);
+    CALL(jing_client_free(client));
+    pthread_join(thread, NULL);
+    close(srv.listen_fd);
+}
+
 static void test_injected_faults(void) {
     JingClient *client = new_client(client_config);
     if (!client) return;
@@ -425,6 +512,7 @@ int main(int argc, char **argv) {
     test_config_errors();
     for (int i = 0; i < iterations; i++) client_round(i);
     test_network_error();
+    test_peer_reset_while_sending();
     test_injected_faults();
     test_threads();
 #if defined(JING_FEATURE_TEST_PANIC)
