@@ -162,31 +162,44 @@ pub fn read_response<R: Read>(source: &mut R) -> Result<Response, ReadError> {
 }
 
 fn read_head<R: Read>(input: &mut Input<'_, R>) -> Result<(u16, Framing, bool), ReadError> {
+    // Parsed on the first bytes (garbage fails fast), then again only once a blank line
+    // may have arrived: re-parsing on every read would be quadratic for a head dripped a
+    // byte at a time.
+    let mut scanned: usize = 0;
     loop {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut head = httparse::Response::new(&mut headers);
-        match head.parse(input.available()) {
-            Ok(httparse::Status::Complete(len)) => {
-                let status = head.code.unwrap_or(0);
-                let result = framing(status, head.version == Some(1), head.headers)?;
-                input.pos += len;
-                return Ok((status, result.0, result.1));
-            }
-            Ok(httparse::Status::Partial) => {
-                if input.available().len() > MAX_HEAD_BYTES {
-                    return Err(ReadError::Malformed(format!(
-                        "the answer's head is larger than {MAX_HEAD_BYTES} bytes"
-                    )));
+        if scanned == 0 || has_blank_line(&input.available()[scanned.saturating_sub(2)..]) {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut head = httparse::Response::new(&mut headers);
+            match head.parse(input.available()) {
+                Ok(httparse::Status::Complete(len)) => {
+                    let status = head.code.unwrap_or(0);
+                    let result = framing(status, head.version == Some(1), head.headers)?;
+                    input.pos += len;
+                    return Ok((status, result.0, result.1));
                 }
-                input.more()?;
-            }
-            Err(e) => {
-                return Err(ReadError::Malformed(format!(
-                    "the answer is not HTTP/1.x ({e})"
-                )))
+                Ok(httparse::Status::Partial) => {}
+                Err(e) => {
+                    return Err(ReadError::Malformed(format!(
+                        "the answer's head is not valid HTTP/1.x ({e})"
+                    )))
+                }
             }
         }
+        scanned = input.available().len();
+        if scanned > MAX_HEAD_BYTES {
+            return Err(ReadError::Malformed(format!(
+                "the answer's head is larger than {MAX_HEAD_BYTES} bytes"
+            )));
+        }
+        input.more()?;
     }
+}
+
+/// Whether `bytes` holds an empty line (`\n\n` or `\n\r\n`), which ends a head.
+fn has_blank_line(bytes: &[u8]) -> bool {
+    bytes.windows(2).enumerate().any(|(i, w)| {
+        w[0] == b'\n' && (w[1] == b'\n' || (w[1] == b'\r' && bytes.get(i + 2) == Some(&b'\n')))
+    })
 }
 
 /// How the body is delimited, and whether the connection stays open afterwards.
@@ -302,7 +315,8 @@ fn read_chunks<R: Read>(input: &mut Input<'_, R>, status: u16) -> Result<Vec<u8>
                 }
             }
         }
-        if body.len() + size > MAX_BODY_BYTES {
+        // Subtraction: `body.len() + size` could wrap on 32-bit targets.
+        if size > MAX_BODY_BYTES - body.len() {
             return Err(ReadError::TooLarge { status });
         }
         while input.available().len() < size + 2 {
@@ -435,6 +449,12 @@ mod tests {
                 other => panic!("{raw:?}: {:?}", other.err()),
             }
         }
+        let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..=MAX_HEADERS {
+            many.extend(format!("X-{i}: 1\r\n").as_bytes());
+        }
+        many.extend(b"Content-Length: 0\r\n\r\n");
+        assert!(matches!(read(&many), Err(ReadError::Malformed(_))));
         let mut big = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
         big.extend(std::iter::repeat_n(b'a', MAX_HEAD_BYTES + 1));
         assert!(matches!(read(&big), Err(ReadError::Malformed(_))));
@@ -453,6 +473,10 @@ mod tests {
         let mut chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         chunked.extend(format!("{:x}\r\n", MAX_BODY_BYTES + 1).as_bytes());
         assert!(matches!(read(&chunked), Err(ReadError::TooLarge { .. })));
+        // The largest size a chunk line may state: refused, no overflow on 32-bit targets.
+        let mut huge = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        huge.extend(b"4\r\nabcd\r\nffffffff\r\n");
+        assert!(matches!(read(&huge), Err(ReadError::TooLarge { .. })));
         let mut close = b"HTTP/1.1 200 OK\r\n\r\n".to_vec();
         close.extend(std::iter::repeat_n(b'a', MAX_BODY_BYTES + 1));
         assert!(matches!(
