@@ -2,7 +2,7 @@
 //! wrong type is a clear `JING_E_CONFIG` at start-up rather than a surprise in production.
 
 use crate::error::{Error, Result};
-use crate::url::{HttpUrl, Scheme};
+use crate::url::{redacted, HttpUrl, Scheme};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -66,7 +66,7 @@ impl std::fmt::Debug for Config {
             .field("app_id", &self.app_id)
             .field("app_secret", &"***")
             .field("base_url", &self.base_url)
-            .field("proxy", &self.proxy)
+            .field("proxy", &self.proxy.as_deref().map(redacted))
             .field("ca_file", &self.ca_file)
             .finish_non_exhaustive()
     }
@@ -159,6 +159,7 @@ impl Config {
         if let Some(ua) = &config.user_agent {
             check_header_safe("user_agent", ua)?;
         }
+        check_proxy_for(&config.base_url, config.proxy.as_deref())?;
         Ok(config)
     }
 }
@@ -230,7 +231,7 @@ fn check_header_safe(key: &str, value: &str) -> Result<()> {
 /// network in clear text. Returns the URL normalized, without a trailing `/`.
 fn check_base_url(raw: &str) -> Result<String> {
     let url = HttpUrl::parse(raw)
-        .map_err(|e| Error::config(format!("base_url is not usable ({e}): {raw}")))?;
+        .map_err(|e| Error::config(format!("base_url is not usable ({e}): {}", redacted(raw))))?;
     if url.userinfo.is_some() {
         return Err(Error::config(
             "base_url must not carry a user name or password",
@@ -238,10 +239,26 @@ fn check_base_url(raw: &str) -> Result<String> {
     }
     if url.scheme == Scheme::Http && !url.is_loopback() {
         return Err(Error::config(format!(
-            "base_url {raw} uses http:// to a host that is not loopback; use https://"
+            "base_url {} uses http:// to a host that is not loopback; use https://",
+            redacted(raw)
         )));
     }
     Ok(format!("{}{}", url.origin(), url.path))
+}
+
+/// Plain `http://` (loopback only) must not leave the machine through a proxy either: the
+/// proxy would see the credentials in clear text, and reach its own loopback, not ours.
+fn check_proxy_for(base_url: &str, proxy: Option<&str>) -> Result<()> {
+    let (Some(proxy), Ok(base)) = (proxy, HttpUrl::parse(base_url)) else {
+        return Ok(());
+    };
+    match HttpUrl::parse(proxy) {
+        Ok(p) if base.scheme == Scheme::Http && !p.is_loopback() => Err(Error::config(
+            "a proxy that is not on this machine cannot carry an http:// base_url \
+             (credentials would travel in clear text); use https:// or no proxy",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// An `http://` or `https://` proxy, optionally with `user:password@`.
@@ -334,6 +351,32 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn http_base_url_never_leaves_the_machine_through_a_proxy() {
+        let with = |base: &str, proxy: &str| {
+            parse(&format!(
+                r#"{{"app_id":"1","app_secret":"x","base_url":"{base}","proxy":"{proxy}"}}"#
+            ))
+        };
+        let e = with("http://127.0.0.1:8080", "http://proxy.corp:3128").unwrap_err();
+        assert!(e.message.contains("clear text"), "{}", e.message);
+        assert!(with("http://127.0.0.1:8080", "http://127.0.0.1:3128").is_ok());
+        assert!(with("https://a.example", "http://proxy.corp:3128").is_ok());
+    }
+
+    #[test]
+    fn proxy_passwords_never_reach_messages_or_debug() {
+        let e = parse(r#"{"app_id":"1","app_secret":"x","proxy":"http://u:Top/Secret9@p:31x"}"#)
+            .unwrap_err();
+        assert!(!e.message.contains("Secret9"), "{}", e.message);
+        let c = parse(r#"{"app_id":"1","app_secret":"x","proxy":"http://u:Top/Secret9@p:3128"}"#)
+            .unwrap();
+        assert!(!format!("{c:?}").contains("Secret9"), "{c:?}");
+        let e = parse(r#"{"app_id":"1","app_secret":"x","base_url":"https://u:Secret9@h:x"}"#)
+            .unwrap_err();
+        assert!(!e.message.contains("Secret9"), "{}", e.message);
     }
 
     #[test]

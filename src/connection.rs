@@ -7,6 +7,7 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,15 +16,48 @@ use std::time::{Duration, Instant};
 pub struct Timed {
     tcp: TcpStream,
     deadline: Instant,
+    /// The socket timeouts as last set, so that a syscall is saved when they still fit.
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
 }
 
+/// How far past the deadline a socket timeout may reach before it is set anew. Keeping
+/// one that is a little long saves two syscalls per request on a busy connection.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(5);
+
 impl Timed {
+    fn new(tcp: TcpStream, deadline: Instant) -> Timed {
+        Timed {
+            tcp,
+            deadline,
+            read_timeout: None,
+            write_timeout: None,
+        }
+    }
+
     fn remaining(&self) -> io::Result<Duration> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
         }
         Ok(left)
+    }
+}
+
+/// Sets a socket timeout of `left` unless the current one already ends between the
+/// deadline and `TIMEOUT_SLACK` after it (never before: that would end a read early).
+fn arm(
+    current: &mut Option<Duration>,
+    left: Duration,
+    set: impl FnOnce(Option<Duration>) -> io::Result<()>,
+) -> io::Result<()> {
+    match *current {
+        Some(t) if t >= left && t <= left + TIMEOUT_SLACK => Ok(()),
+        _ => {
+            set(Some(left))?;
+            *current = Some(left);
+            Ok(())
+        }
     }
 }
 
@@ -37,14 +71,20 @@ fn timeout_as_timed_out(e: io::Error) -> io::Error {
 
 impl Read for Timed {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.tcp.set_read_timeout(Some(self.remaining()?))?;
+        let left = self.remaining()?;
+        arm(&mut self.read_timeout, left, |t| {
+            self.tcp.set_read_timeout(t)
+        })?;
         self.tcp.read(buf).map_err(timeout_as_timed_out)
     }
 }
 
 impl Write for Timed {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tcp.set_write_timeout(Some(self.remaining()?))?;
+        let left = self.remaining()?;
+        arm(&mut self.write_timeout, left, |t| {
+            self.tcp.set_write_timeout(t)
+        })?;
         self.tcp.write(buf).map_err(timeout_as_timed_out)
     }
 
@@ -94,7 +134,7 @@ impl Route {
         let deadline = deadline.min(Instant::now() + self.connect_timeout);
         let first_hop = self.proxy.as_ref().unwrap_or(&self.target);
         let tcp = connect(first_hop, deadline)?;
-        let timed = Timed { tcp, deadline };
+        let timed = Timed::new(tcp, deadline);
         let proxy_tls = self.proxy.as_ref().filter(|p| p.scheme == Scheme::Https);
         let stream = match (proxy_tls, self.target.scheme) {
             (None, Scheme::Http) => Stream::Plain(timed),
@@ -163,16 +203,20 @@ fn bracketed(host: &str) -> String {
     }
 }
 
+/// Tries each address of the host in turn, each with an equal share of what is left of
+/// the deadline, so that one unreachable address (a black-holed IPv6 route) cannot use up
+/// the whole budget.
 fn connect(to: &HttpUrl, deadline: Instant) -> Result<TcpStream, String> {
-    let name = format!("{}:{}", to.authority(), to.port);
+    let name = format!("{}:{}", bracketed(&to.host), to.port);
     let addrs = resolve(&to.host, to.port, deadline)?;
     let mut last = format!("{} resolves to no address", to.host);
-    for addr in addrs {
+    for (i, addr) in addrs.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(format!("connecting to {name} timed out"));
         }
-        match TcpStream::connect_timeout(&addr, left) {
+        let share = left / (addrs.len() - i) as u32;
+        match TcpStream::connect_timeout(addr, share) {
             Ok(tcp) => {
                 // Requests are written in one piece: no reason to delay it.
                 let _ = tcp.set_nodelay(true);
@@ -184,22 +228,36 @@ fn connect(to: &HttpUrl, deadline: Instant) -> Result<TcpStream, String> {
     Err(last)
 }
 
+/// Lookups abandoned at their deadline keep their thread until the system resolver gives
+/// up; while the resolver hangs, no more than this many are started.
+const MAX_LOOKUPS_IN_FLIGHT: usize = 8;
+static LOOKUPS_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
 /// Host name to addresses, within the connect deadline. The system resolver cannot be
-/// interrupted, so it runs on a short-lived helper thread that is abandoned (and ends on
-/// its own) when the deadline passes first. IP addresses need no lookup.
+/// interrupted, so it runs on a helper thread that is abandoned (and ends when the
+/// resolver returns) if the deadline passes first. IP addresses need no lookup.
 fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, String> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    if LOOKUPS_IN_FLIGHT.fetch_add(1, Ordering::SeqCst) >= MAX_LOOKUPS_IN_FLIGHT {
+        LOOKUPS_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        return Err(format!(
+            "{host} cannot be resolved: {MAX_LOOKUPS_IN_FLIGHT} lookups are already waiting \
+             for the system resolver"
+        ));
     }
     let (tx, rx) = mpsc::channel();
     let name = host.to_string();
     let lookup = move || {
         let _ = tx.send((name.as_str(), port).to_socket_addrs().map(Vec::from_iter));
+        LOOKUPS_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
     };
     if let Err(e) = std::thread::Builder::new()
         .name("jing-dns".into())
         .spawn(lookup)
     {
+        LOOKUPS_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
         return Err(format!(
             "{host} cannot be resolved: no thread for the lookup: {e}"
         ));
@@ -307,6 +365,25 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_socket_timeout_is_kept_only_when_it_ends_at_or_just_after_the_deadline() {
+        let calls = std::cell::Cell::new(0);
+        let set = |_| {
+            calls.set(calls.get() + 1);
+            Ok(())
+        };
+        let mut current = None;
+        let ms = Duration::from_millis;
+        arm(&mut current, ms(1000), set).unwrap();
+        assert_eq!((current, calls.get()), (Some(ms(1000)), 1));
+        arm(&mut current, ms(998), set).unwrap(); // ends 2 ms late: kept
+        assert_eq!((current, calls.get()), (Some(ms(1000)), 1));
+        arm(&mut current, ms(990), set).unwrap(); // would end 10 ms late: set anew
+        assert_eq!((current, calls.get()), (Some(ms(990)), 2));
+        arm(&mut current, ms(995), set).unwrap(); // would end early: set anew
+        assert_eq!((current, calls.get()), (Some(ms(995)), 3));
+    }
 
     #[test]
     fn base64_matches_rfc_4648() {

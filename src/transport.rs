@@ -20,7 +20,7 @@ const MAX_IDLE: usize = 64;
 const MAX_IDLE_TIME: Duration = Duration::from_secs(50);
 
 /// Everything that shapes a connection pool. Equal settings share one pool.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Settings {
     pub base_url: String,
     pub proxy: Option<String>,
@@ -28,6 +28,20 @@ pub struct Settings {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub user_agent: Option<String>,
+}
+
+// Hand-written so that a proxy password never reaches `{:?}`.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("base_url", &self.base_url)
+            .field("proxy", &self.proxy.as_deref().map(crate::url::redacted))
+            .field("ca_file", &self.ca_file)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
 }
 
 pub struct Transport {

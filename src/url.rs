@@ -56,16 +56,18 @@ impl HttpUrl {
             "https" => Scheme::Https,
             other => return Err(format!("scheme {other}:// is not supported")),
         };
+        // User info first, up to the LAST '@': a password may hold '/', '?', '#' or '@'
+        // unencoded, and no part of it may ever reach an error message.
+        let (userinfo, rest) = match rest.rsplit_once('@') {
+            Some((u, r)) => (Some(u.to_string()), r),
+            None => (None, rest),
+        };
         if rest.contains(['?', '#']) {
             return Err("a query or fragment is not allowed".into());
         }
-        let (authority, path) = match rest.find('/') {
+        let (hostport, path) = match rest.find('/') {
             Some(i) => rest.split_at(i),
             None => (rest, ""),
-        };
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u.to_string()), h),
-            None => (None, authority),
         };
         let (host, port) = split_host_port(hostport)?;
         if let Some(c) = path.chars().find(|c| c.is_control() || c.is_whitespace()) {
@@ -150,6 +152,18 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
     Ok((host, port))
 }
 
+/// `raw` with any user info replaced by `***`, for messages and `Debug` output.
+pub fn redacted(raw: &str) -> String {
+    match raw.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, after)) => format!("{scheme}://***@{after}"),
+            None => raw.to_string(),
+        },
+        None if raw.contains('@') => "***".to_string(),
+        None => raw.to_string(),
+    }
+}
+
 /// Percent-encodes what may not appear raw in an HTTP request target: bytes outside
 /// printable ASCII and `"<>\^`{|}` and space. `%` stays as it is: the caller may have
 /// encoded already.
@@ -227,6 +241,23 @@ mod tests {
             HttpUrl::parse("https://h/线索").unwrap().path,
             "/%E7%BA%BF%E7%B4%A2"
         );
+    }
+
+    #[test]
+    fn passwords_with_any_character_stay_out_of_errors_and_debug() {
+        for raw in [
+            "http://alice:Top/Secret9@proxy.corp:3128",
+            "http://alice:a?b#c@d@proxy.corp:3128",
+        ] {
+            let u = HttpUrl::parse(raw).unwrap();
+            assert_eq!((u.host.as_str(), u.port), ("proxy.corp", 3128));
+            assert!(!format!("{u:?}").contains("Secret") && !format!("{u:?}").contains("a?b"));
+            assert_eq!(redacted(raw), "http://***@proxy.corp:3128");
+        }
+        let e = HttpUrl::parse("http://alice:Top/Secret9@proxy.corp:31x").unwrap_err();
+        assert!(!e.contains("Secret"), "{e}");
+        assert_eq!(redacted("nonsense@x"), "***");
+        assert_eq!(redacted("https://h/p"), "https://h/p");
     }
 
     #[test]

@@ -106,9 +106,11 @@ fn slow_drip_answers_end_at_the_timeout() {
     let took = started.elapsed();
     assert_eq!(e["outcome_unknown"], true);
     assert!(took >= timeout, "{took:?}");
+    // Every socket read is bounded by the attempt's deadline: it ends at timeout_ms (plus
+    // scheduling), not a whole read timeout later.
     assert!(
-        took < timeout * 2,
-        "a create must end near timeout_ms, took {took:?}"
+        took < timeout + Duration::from_millis(300),
+        "a create must end at timeout_ms, took {took:?}"
     );
     let creates = fake
         .requests()

@@ -610,6 +610,19 @@ fn debug_output_never_shows_secrets() {
     }
     let secret = jing::auth::Secret::new("4b8e2c1a-0000-4000-8000-123456789abc");
     assert!(!format!("{secret:?}").contains("4b8e2c1a"));
+
+    // A proxy password, even one with an unencoded '/', shows nowhere either.
+    let proxy = "http://alice:Top/S3cretPw@127.0.0.1:9";
+    let with_proxy = sb.config(json!({"proxy": proxy})).to_string();
+    let client = jing::Client::new(&with_proxy).unwrap();
+    let parsed = jing::config::Config::from_json(&with_proxy).unwrap();
+    for text in [format!("{client:?}"), format!("{parsed:#?}")] {
+        assert!(text.contains("127.0.0.1:9"), "{text}");
+        assert!(!text.contains("S3cretPw"), "{text}");
+    }
+    let broken = sb.config(json!({"proxy": "http://alice:Top/S3cretPw@127.0.0.1:x"}));
+    let e = jing::Client::new(&broken.to_string()).unwrap_err();
+    assert!(!format!("{e:?} {e}").contains("S3cretPw"), "{e:?}");
 }
 
 #[test]
