@@ -218,7 +218,7 @@ static void run_footprint(void) {
     printf("THREADS before=%d one_client=%d fifty_clients=%d\n", before, one, fifty);
     for (int i = 0; i < 49; i++) jing_client_free(more[i]);
     printf("RSS creates=1 kb=%ld\n", rss_kb());
-    int marks[] = {1000, 2000, 5000, 10000};
+    int marks[] = {1000, 2000, 5000, 10000, 20000};
     int done = 1, errors = 0;
     for (size_t m = 0; m < sizeof marks / sizeof *marks; m++) {
         for (; done < marks[m]; done++)

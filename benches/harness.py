@@ -19,7 +19,7 @@ import urllib.request
 
 APP_ID = "1000000000000001"
 SIZE_TARGET = 3 * 1024 * 1024
-RSS_FLAT_KB = 512          # RSS(10k) - RSS(1k) allowed, or 5 % of RSS(1k) if larger
+RSS_FLAT_KB = 512          # RSS(20k) - RSS(1k) allowed, or 5 % of RSS(1k) if larger
 
 
 class BenchError(Exception):

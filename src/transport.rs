@@ -16,8 +16,9 @@ pub use crate::http1::{Header, MAX_BODY_BYTES as MAX_RESPONSE_BYTES};
 /// Idle connections kept per pool (beyond that, the oldest is closed).
 const MAX_IDLE: usize = 64;
 /// An idle connection older than this is closed rather than reused: servers and NATs drop
-/// idle connections after a minute or so, and a fresh one costs one round trip.
-const MAX_IDLE_TIME: Duration = Duration::from_secs(50);
+/// idle connections after a minute or so (some firewalls silently), and a fresh one costs
+/// a round trip or two.
+const MAX_IDLE_TIME: Duration = Duration::from_secs(30);
 
 /// Everything that shapes a connection pool. Equal settings share one pool.
 #[derive(Clone, PartialEq, Eq, Hash)]
