@@ -373,6 +373,151 @@ fn proxy_credentials_in_the_url_are_sent_and_wrong_ones_refused() {
     );
 }
 
+/// A minimal `https://` proxy (tinyproxy speaks only plain HTTP): TLS from the client with
+/// `leaf` as its certificate, then `CONNECT host:port`, then bytes pumped both ways. It
+/// records each CONNECT target.
+struct TlsProxy {
+    port: u16,
+    connects: Arc<Mutex<Vec<String>>>,
+}
+
+impl TlsProxy {
+    fn start(leaf: &(String, String)) -> TlsProxy {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs = vec![CertificateDer::from_pem_slice(leaf.0.as_bytes()).unwrap()];
+        let key = PrivateKeyDer::from_pem_slice(leaf.1.as_bytes()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        let config = Arc::new(config);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connects = Arc::new(Mutex::new(Vec::new()));
+        let seen = connects.clone();
+        std::thread::spawn(move || {
+            for tcp in listener.incoming().flatten() {
+                let (config, seen) = (config.clone(), seen.clone());
+                std::thread::spawn(move || TlsProxy::serve(tcp, config, &seen));
+            }
+        });
+        TlsProxy { port, connects }
+    }
+
+    fn serve(tcp: TcpStream, config: Arc<rustls::ServerConfig>, seen: &Mutex<Vec<String>>) {
+        use std::io::{ErrorKind, Read, Write};
+        let conn = rustls::ServerConnection::new(config).unwrap();
+        let mut client = rustls::StreamOwned::new(conn, tcp);
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match client.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+        let head = String::from_utf8_lossy(&head).into_owned();
+        let Some(target) = head
+            .strip_prefix("CONNECT ")
+            .and_then(|r| r.split(' ').next())
+        else {
+            let _ = client.write_all(b"HTTP/1.1 405 Only CONNECT\r\nContent-Length: 0\r\n\r\n");
+            return;
+        };
+        seen.lock().unwrap().push(target.to_string());
+        let Ok(mut upstream) = TcpStream::connect(target) else {
+            let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+            return;
+        };
+        let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+        let _ = client.flush();
+        // Both sides non-blocking, polled in turn: simple, and fast enough for a test.
+        client.sock.set_nonblocking(true).unwrap();
+        upstream.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let mut moved = false;
+            match client.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    moved = true;
+                    let mut rest = &buf[..n];
+                    while !rest.is_empty() {
+                        match upstream.write(rest) {
+                            Ok(k) => rest = &rest[k..],
+                            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                            Err(_) => return,
+                        }
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+            match upstream.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    moved = true;
+                    if client.write_all(&buf[..n]).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+            // Push out what rustls still holds.
+            while client.conn.wants_write() {
+                match client.conn.write_tls(&mut client.sock) {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(_) => return,
+                }
+            }
+            if !moved {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+}
+
+#[test]
+fn an_https_proxy_carries_https_in_a_tunnel_inside_tls() {
+    let dir = TempDir::new("tls-in-tls");
+    let ca = make_ca("libjing test CA");
+    let ca_file = dir.write("ca.pem", &ca.cert.pem());
+    let sb = tls_sandbox(&dir, &make_leaf(&["127.0.0.1"], Some(&ca)));
+    let proxy = TlsProxy::start(&make_leaf(&["localhost"], Some(&ca)));
+    let mut config = tls_config(&sb.url, Some(&ca_file));
+    config["proxy"] = json!(format!("https://localhost:{}", proxy.port));
+    let lib = Lib::new(&config).unwrap();
+    for name in ["双层1", "双层2", "双层3"] {
+        let (status, env) = lib.create(&lead(name));
+        assert_eq!(status, JING_OK, "{env}");
+    }
+    let port = sb.url.rsplit(':').next().unwrap();
+    let connects = proxy.connects.lock().unwrap().clone();
+    assert_eq!(
+        connects,
+        vec![format!("127.0.0.1:{port}")],
+        "one tunnel, kept alive for the token request and three creates"
+    );
+    let sb = sb.trusting(&ca.cert.pem());
+    assert_eq!(sb.leads().len(), 3);
+
+    // The proxy's own certificate is verified too: without the CA, nothing gets through.
+    config["ca_file"] = Value::Null;
+    config["app_id"] = json!("1000000000000003");
+    expect_certificate_error(&config, "untrusted https proxy");
+    assert_eq!(
+        proxy.connects.lock().unwrap().len(),
+        1,
+        "no CONNECT was sent"
+    );
+}
+
 #[test]
 fn proxy_where_nothing_listens_is_a_network_error() {
     let sb = Sandbox::start(&["--no-limits"]);
