@@ -106,6 +106,8 @@ pub struct Connection {
     stream: Stream,
     /// When it was last handed back to the pool.
     pub idle_since: Instant,
+    /// What answers are read into, kept from one answer to the next.
+    pub read_buf: Vec<u8>,
 }
 
 /// Where connections go and how.
@@ -159,6 +161,7 @@ impl Route {
         Ok(Connection {
             stream,
             idle_since: Instant::now(),
+            read_buf: Vec::new(),
         })
     }
 

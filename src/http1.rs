@@ -85,11 +85,20 @@ enum Framing {
     UntilClose,
 }
 
-/// Bytes read from the connection and not yet consumed.
+/// How much each read asks for.
+const READ_CHUNK: usize = 16 * 1024;
+/// A read buffer grown past this by a large answer is shrunk back afterwards, so that
+/// pooled connections do not each keep megabytes.
+const KEPT_BUFFER: usize = 64 * 1024;
+
+/// Bytes read from the connection: `buf[pos..end]` are not consumed yet. `buf` belongs
+/// to the connection and is reused answer after answer: it is zeroed only where it grows,
+/// not on every read.
 struct Input<'a, R: Read> {
     source: &'a mut R,
-    buf: Vec<u8>,
+    buf: &'a mut Vec<u8>,
     pos: usize,
+    end: usize,
 }
 
 impl<R: Read> Input<'_, R> {
@@ -106,15 +115,18 @@ impl<R: Read> Input<'_, R> {
 
     fn fill(&mut self) -> io::Result<usize> {
         // Consumed bytes are dropped now and then so a long chunked body cannot pile up.
-        if self.pos > 64 * 1024 {
-            self.buf.drain(..self.pos);
+        if self.pos > KEPT_BUFFER {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
             self.pos = 0;
         }
-        let mut chunk = [0u8; 16 * 1024];
+        if self.buf.len() < self.end + READ_CHUNK {
+            self.buf.resize(self.end + READ_CHUNK, 0);
+        }
         loop {
-            match self.source.read(&mut chunk) {
+            match self.source.read(&mut self.buf[self.end..]) {
                 Ok(n) => {
-                    self.buf.extend_from_slice(&chunk[..n]);
+                    self.end += n;
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -124,7 +136,7 @@ impl<R: Read> Input<'_, R> {
     }
 
     fn available(&self) -> &[u8] {
-        &self.buf[self.pos..]
+        &self.buf[self.pos..self.end]
     }
 
     /// One CRLF-terminated line (without the CRLF), reading as needed.
@@ -145,20 +157,30 @@ impl<R: Read> Input<'_, R> {
     }
 }
 
-/// Reads one answer. `1xx` interim answers are skipped.
-pub fn read_response<R: Read>(source: &mut R) -> Result<Response, ReadError> {
+/// Reads one answer, using `buf` (the connection's, kept between answers) to read into.
+/// `1xx` interim answers are skipped.
+pub fn read_response<R: Read>(source: &mut R, buf: &mut Vec<u8>) -> Result<Response, ReadError> {
     let mut input = Input {
         source,
-        buf: Vec::new(),
+        buf,
         pos: 0,
+        end: 0,
     };
-    loop {
-        let (status, framing, keep_alive) = read_head(&mut input)?;
+    let result = loop {
+        let (status, framing, keep_alive) = match read_head(&mut input) {
+            Ok(head) => head,
+            Err(e) => break Err(e),
+        };
         if (100..200).contains(&status) && status != 101 {
             continue;
         }
-        return read_body(&mut input, status, framing, keep_alive);
+        break read_body(&mut input, status, framing, keep_alive);
+    };
+    if input.buf.len() > KEPT_BUFFER {
+        input.buf.truncate(KEPT_BUFFER);
+        input.buf.shrink_to_fit();
     }
+    result
 }
 
 fn read_head<R: Read>(input: &mut Input<'_, R>) -> Result<(u16, Framing, bool), ReadError> {
@@ -212,6 +234,11 @@ fn framing(
     let mut length: Option<usize> = None;
     let mut chunked = None;
     for h in headers {
+        let name = h.name;
+        let wanted = ["connection", "transfer-encoding", "content-length"];
+        if !wanted.iter().any(|w| name.eq_ignore_ascii_case(w)) {
+            continue;
+        }
         let value = String::from_utf8_lossy(h.value);
         let value = value.trim();
         if h.name.eq_ignore_ascii_case("connection") {
@@ -279,7 +306,7 @@ fn read_body<R: Read>(
                 }
             }
             let body = input.available().to_vec();
-            input.pos = input.buf.len();
+            input.pos = input.end;
             body
         }
     };
@@ -351,8 +378,8 @@ mod tests {
 
     fn read(raw: &[u8]) -> Result<Response, ReadError> {
         for step in [1, 7, 100_000] {
-            let a = read_response(&mut Trickle(raw, step));
-            let b = read_response(&mut Trickle(raw, 100_000));
+            let a = read_response(&mut Trickle(raw, step), &mut Vec::new());
+            let b = read_response(&mut Trickle(raw, 100_000), &mut Vec::new());
             match (&a, &b) {
                 (Ok(x), Ok(y)) => assert_eq!(
                     (x.status, &x.body, x.reusable),
@@ -362,7 +389,7 @@ mod tests {
                 _ => panic!("step {step} reads differently"),
             }
         }
-        read_response(&mut Trickle(raw, 3))
+        read_response(&mut Trickle(raw, 3), &mut Vec::new())
     }
 
     #[test]
@@ -422,7 +449,7 @@ mod tests {
         // Bytes after the answer, already here: do not reuse. (Bytes that come later are
         // caught by the pool's check before reuse.)
         let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA";
-        let r = read_response(&mut Trickle(raw, raw.len())).unwrap();
+        let r = read_response(&mut Trickle(raw, raw.len()), &mut Vec::new()).unwrap();
         assert_eq!((r.body.as_slice(), r.reusable), (&b"ok"[..], false));
     }
 
@@ -480,7 +507,7 @@ mod tests {
         let mut close = b"HTTP/1.1 200 OK\r\n\r\n".to_vec();
         close.extend(std::iter::repeat_n(b'a', MAX_BODY_BYTES + 1));
         assert!(matches!(
-            read_response(&mut Trickle(&close, 1 << 20)),
+            read_response(&mut Trickle(&close, 1 << 20), &mut Vec::new()),
             Err(ReadError::TooLarge { .. })
         ));
     }

@@ -20,6 +20,11 @@ const MAX_IDLE: usize = 64;
 /// a round trip or two.
 const MAX_IDLE_TIME: Duration = Duration::from_secs(30);
 
+/// A connection idle for less than this is reused without checking it first: no server
+/// closes a kept-alive connection that quickly (their idle timeouts are seconds to
+/// minutes), and the check costs three syscalls on every busy request.
+const CHECK_AFTER_IDLE: Duration = Duration::from_millis(500);
+
 /// Everything that shapes a connection pool. Equal settings share one pool.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Settings {
@@ -186,7 +191,10 @@ impl Transport {
         conn.write_all(&request)
             .and_then(|_| conn.flush())
             .map_err(|e| Failure::NotSent(format!("sending the request failed: {e}")))?;
-        match http1::read_response(&mut conn) {
+        let mut buf = std::mem::take(&mut conn.read_buf);
+        let answer = http1::read_response(&mut conn, &mut buf);
+        conn.read_buf = buf;
+        match answer {
             Ok(response) => {
                 if response.reusable {
                     self.checkin(conn);
@@ -215,7 +223,8 @@ impl Transport {
     fn checkout(&self) -> Option<Connection> {
         loop {
             let mut conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
-            if conn.idle_since.elapsed() < MAX_IDLE_TIME && conn.is_usable() {
+            let idle = conn.idle_since.elapsed();
+            if idle < MAX_IDLE_TIME && (idle < CHECK_AFTER_IDLE || conn.is_usable()) {
                 return Some(conn);
             }
         }

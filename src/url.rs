@@ -168,16 +168,19 @@ pub fn redacted(raw: &str) -> String {
 /// printable ASCII and `"<>\^`{|}` and space. `%` stays as it is: the caller may have
 /// encoded already.
 pub fn encode_path(path: &str) -> String {
-    const RAW_FORBIDDEN: &[u8] = b" \"<>\\^`{|}";
-    if path
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && !RAW_FORBIDDEN.contains(&b))
-    {
+    let raw_ok = |b: u8| {
+        b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
+            )
+    };
+    if path.bytes().all(raw_ok) {
         return path.to_string();
     }
     let mut out = String::with_capacity(path.len() * 3);
     for b in path.bytes() {
-        if b.is_ascii_graphic() && !RAW_FORBIDDEN.contains(&b) {
+        if raw_ok(b) {
             out.push(b as char);
         } else {
             let _ = write!(out, "%{b:02X}");
@@ -237,6 +240,10 @@ mod tests {
         assert!(HttpUrl::parse("https://h/a b")
             .unwrap_err()
             .contains("U+0020"));
+        assert_eq!(
+            encode_path("/a\"b<{|}>^`\\c?d=1%20"),
+            "/a%22b%3C%7B%7C%7D%3E%5E%60%5Cc?d=1%20"
+        );
         assert_eq!(
             HttpUrl::parse("https://h/线索").unwrap().path,
             "/%E7%BA%BF%E7%B4%A2"
