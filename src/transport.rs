@@ -55,7 +55,7 @@ pub struct Transport {
     /// The process that opened the connections. A forked child must not write into
     /// sockets it shares with its parent, so it builds its own pool.
     pid: u32,
-    /// `timeout_ms`: the whole request, answer included, must be done by then.
+    /// `timeout_ms`: each attempt, answer included, must be done by then.
     timeout: Duration,
     /// Headers every request carries (Host, User-Agent, Accept, proxy credentials).
     common_headers: Vec<(&'static str, String)>,
