@@ -20,11 +20,6 @@ const MAX_IDLE: usize = 64;
 /// a round trip or two.
 const MAX_IDLE_TIME: Duration = Duration::from_secs(30);
 
-/// A connection idle for less than this is reused without checking it first: no server
-/// closes a kept-alive connection that quickly (their idle timeouts are seconds to
-/// minutes), and the check costs three syscalls on every busy request.
-const CHECK_AFTER_IDLE: Duration = Duration::from_millis(500);
-
 /// Everything that shapes a connection pool. Equal settings share one pool.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Settings {
@@ -196,7 +191,10 @@ impl Transport {
         conn.read_buf = buf;
         match answer {
             Ok(response) => {
-                if response.reusable {
+                // Plain HTTP through a proxy (loopback sandboxes only) is never reused:
+                // proxies such as tinyproxy close after each answer without saying so,
+                // and a create written into that connection would be "outcome unknown".
+                if response.reusable && !self.route.absolute_form() {
                     self.checkin(conn);
                 }
                 Ok(Answer {
@@ -223,8 +221,10 @@ impl Transport {
     fn checkout(&self) -> Option<Connection> {
         loop {
             let mut conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
-            let idle = conn.idle_since.elapsed();
-            if idle < MAX_IDLE_TIME && (idle < CHECK_AFTER_IDLE || conn.is_usable()) {
+            // Checked however recently it was used: a peer may close right after its
+            // answer without saying so (tinyproxy does), and a create written into that
+            // connection would end as "outcome unknown".
+            if conn.idle_since.elapsed() < MAX_IDLE_TIME && conn.is_usable() {
                 return Some(conn);
             }
         }
