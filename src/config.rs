@@ -130,6 +130,10 @@ impl Config {
             .or_else(|| env("JING_BASE_URL").filter(|s| !s.is_empty()))
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let base_url = check_base_url(&base_url)?;
+        let proxy = fields
+            .string("proxy")?
+            .map(|p| check_proxy(p, &base_url))
+            .transpose()?;
 
         let config = Config {
             app_id,
@@ -152,14 +156,13 @@ impl Config {
             rate_limit_error_codes: fields
                 .codes("rate_limit_error_codes", DEFAULT_RATE_LIMIT_ERROR_CODES)?,
             quota_error_codes: fields.codes("quota_error_codes", DEFAULT_QUOTA_ERROR_CODES)?,
-            proxy: fields.string("proxy")?.map(check_proxy).transpose()?,
+            proxy,
             ca_file: fields.string("ca_file")?.filter(|s| !s.is_empty()),
             user_agent: fields.string("user_agent")?,
         };
         if let Some(ua) = &config.user_agent {
             check_header_safe("user_agent", ua)?;
         }
-        check_proxy_for(&config.base_url, config.proxy.as_deref())?;
         Ok(config)
     }
 }
@@ -246,28 +249,22 @@ fn check_base_url(raw: &str) -> Result<String> {
     Ok(format!("{}{}", url.origin(), url.path))
 }
 
-/// Plain `http://` (loopback only) must not leave the machine through a proxy either: the
-/// proxy would see the credentials in clear text, and reach its own loopback, not ours.
-fn check_proxy_for(base_url: &str, proxy: Option<&str>) -> Result<()> {
-    let (Some(proxy), Ok(base)) = (proxy, HttpUrl::parse(base_url)) else {
-        return Ok(());
-    };
-    match HttpUrl::parse(proxy) {
-        Ok(p) if base.scheme == Scheme::Http && !p.is_loopback() => Err(Error::config(
-            "a proxy that is not on this machine cannot carry an http:// base_url \
-             (credentials would travel in clear text); use https:// or no proxy",
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// An `http://` or `https://` proxy, optionally with `user:password@`.
-fn check_proxy(raw: String) -> Result<String> {
+/// An `http://` or `https://` proxy, optionally with `user:password@`. Plain `http://`
+/// (loopback only) must not leave the machine through it either: the proxy would see the
+/// credentials in clear text, and reach its own loopback, not ours.
+fn check_proxy(raw: String, base_url: &str) -> Result<String> {
     let url =
         HttpUrl::parse(&raw).map_err(|e| Error::config(format!("proxy is not usable ({e})")))?;
     if !url.path.is_empty() {
         return Err(Error::config(
             "proxy must be scheme://host:port, without a path",
+        ));
+    }
+    // `check_base_url` has normalized the scheme to lower case.
+    if base_url.starts_with("http://") && !url.is_loopback() {
+        return Err(Error::config(
+            "a proxy that is not on this machine cannot carry an http:// base_url \
+             (credentials would travel in clear text); use https:// or no proxy",
         ));
     }
     Ok(raw)

@@ -95,6 +95,10 @@ impl Write for Timed {
 
 type Tls<S> = StreamOwned<ClientConnection, S>;
 
+/// What each layer of a stream is: something to read from and write to.
+trait Io: Read + Write {}
+impl<T: Read + Write> Io for T {}
+
 enum Stream {
     Plain(Timed),
     Tls(Box<Tls<Timed>>),
@@ -167,7 +171,7 @@ impl Route {
 
     /// `CONNECT host:port` through the proxy.
     fn tunnel<S: Read + Write>(&self, via: &mut S) -> Result<(), String> {
-        let authority = format!("{}:{}", bracketed(&self.target.host), self.target.port);
+        let authority = self.target.host_port();
         let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
         if let Some(auth) = self.proxy_authorization() {
             request.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
@@ -199,18 +203,11 @@ impl Route {
     }
 }
 
-fn bracketed(host: &str) -> String {
-    match host.contains(':') {
-        true => format!("[{host}]"),
-        false => host.to_string(),
-    }
-}
-
 /// Tries each address of the host in turn, each with an equal share of what is left of
 /// the deadline, so that one unreachable address (a black-holed IPv6 route) cannot use up
 /// the whole budget.
 fn connect(to: &HttpUrl, deadline: Instant) -> Result<TcpStream, String> {
-    let name = format!("{}:{}", bracketed(&to.host), to.port);
+    let name = to.host_port();
     let addrs = resolve(&to.host, to.port, deadline)?;
     let mut last = format!("{} resolves to no address", to.host);
     for (i, addr) in addrs.iter().enumerate() {
@@ -298,6 +295,15 @@ impl Connection {
         }
     }
 
+    /// The outermost layer of the stream, where requests and answers are plain text.
+    fn io(&mut self) -> &mut dyn Io {
+        match &mut self.stream {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.as_mut(),
+            Stream::TlsInTls(s) => s.as_mut(),
+        }
+    }
+
     /// Every read and write from now on ends by `deadline`.
     pub fn set_deadline(&mut self, deadline: Instant) {
         self.timed().deadline = deadline;
@@ -319,29 +325,17 @@ impl Connection {
 
 impl Read for Connection {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match &mut self.stream {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-            Stream::TlsInTls(s) => s.read(buf),
-        }
+        self.io().read(buf)
     }
 }
 
 impl Write for Connection {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.stream {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-            Stream::TlsInTls(s) => s.write(buf),
-        }
+        self.io().write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.stream {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-            Stream::TlsInTls(s) => s.flush(),
-        }
+        self.io().flush()
     }
 }
 

@@ -234,24 +234,22 @@ fn framing(
     let mut length: Option<usize> = None;
     let mut chunked = None;
     for h in headers {
-        let name = h.name;
-        let wanted = ["connection", "transfer-encoding", "content-length"];
-        if !wanted.iter().any(|w| name.eq_ignore_ascii_case(w)) {
-            continue;
-        }
-        let value = String::from_utf8_lossy(h.value);
-        let value = value.trim();
+        // Decoded only for the three headers read here.
+        let text = || String::from_utf8_lossy(h.value);
         if h.name.eq_ignore_ascii_case("connection") {
-            if value
+            if text()
                 .split(',')
                 .any(|t| t.trim().eq_ignore_ascii_case("close"))
             {
                 keep_alive = false;
             }
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-            let last = value.rsplit(',').next().unwrap_or("").trim();
+            let text = text();
+            let last = text.rsplit(',').next().unwrap_or("").trim();
             chunked = Some(last.eq_ignore_ascii_case("chunked"));
         } else if h.name.eq_ignore_ascii_case("content-length") {
+            let text = text();
+            let value = text.trim();
             let n = value
                 .parse::<u64>()
                 .ok()

@@ -85,12 +85,22 @@ impl HttpUrl {
         })
     }
 
-    /// `host[:port]`, the port only when it is not the scheme's default: the `Host` header.
-    pub fn authority(&self) -> String {
-        let mut text = match self.host.contains(':') {
+    /// The host as it appears in a URL or header: an IPv6 address in brackets.
+    fn bracketed_host(&self) -> String {
+        match self.host.contains(':') {
             true => format!("[{}]", self.host),
             false => self.host.clone(),
-        };
+        }
+    }
+
+    /// `host:port`, the port always: what `CONNECT` and error messages name.
+    pub fn host_port(&self) -> String {
+        format!("{}:{}", self.bracketed_host(), self.port)
+    }
+
+    /// `host[:port]`, the port only when it is not the scheme's default: the `Host` header.
+    pub fn authority(&self) -> String {
+        let mut text = self.bracketed_host();
         if self.port != self.scheme.default_port() {
             let _ = write!(text, ":{}", self.port);
         }
@@ -232,6 +242,7 @@ mod tests {
             (u.host.as_str(), u.authority()),
             ("::1", "[::1]".to_string())
         );
+        assert_eq!(u.host_port(), "[::1]:80");
         assert!(u.is_loopback());
         let u = HttpUrl::parse("http://user:p%40ss@proxy:3128").unwrap();
         assert_eq!(u.userinfo.as_deref(), Some("user:p%40ss"));
