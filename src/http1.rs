@@ -18,19 +18,9 @@ pub struct Header<'a> {
     pub value: &'a str,
 }
 
-/// The bytes of one request. Refuses header values that would break the head (a server
-/// could hand us a token with a line break in it).
-pub fn encode_request(
-    method: &str,
-    target: &str,
-    headers: &[Header<'_>],
-    body: Option<&[u8]>,
-) -> Result<Vec<u8>, String> {
-    let body_len = body.map_or(0, <[u8]>::len);
-    let mut out = Vec::with_capacity(256 + target.len() + body_len);
-    for part in [method, " ", target, " HTTP/1.1\r\n"] {
-        out.extend_from_slice(part.as_bytes());
-    }
+/// Appends `Name: value` lines. Refuses values that would break the head (a server could
+/// hand us a token with a line break in it).
+pub fn encode_headers(out: &mut Vec<u8>, headers: &[Header<'_>]) -> Result<(), String> {
     for h in headers {
         if !h
             .value
@@ -43,6 +33,25 @@ pub fn encode_request(
             out.extend_from_slice(part.as_bytes());
         }
     }
+    Ok(())
+}
+
+/// The bytes of one request: `preset` holds header lines already encoded (by
+/// `encode_headers`, once for every request alike), `headers` this request's own.
+pub fn encode_request(
+    method: &str,
+    target: &str,
+    preset: &[u8],
+    headers: &[Header<'_>],
+    body: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
+    let body_len = body.map_or(0, <[u8]>::len);
+    let mut out = Vec::with_capacity(256 + preset.len() + target.len() + body_len);
+    for part in [method, " ", target, " HTTP/1.1\r\n"] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.extend_from_slice(preset);
+    encode_headers(&mut out, headers)?;
     if let Some(body) = body {
         out.extend_from_slice(b"Content-Type: application/json\r\n");
         out.extend_from_slice(format!("Content-Length: {body_len}\r\n\r\n").as_bytes());
@@ -396,7 +405,8 @@ mod tests {
             name: "app_id",
             value: "1",
         }];
-        let r = encode_request("POST", "/v1/x", &h, Some("{\"a\":\"张\"}".as_bytes())).unwrap();
+        let r =
+            encode_request("POST", "/v1/x", b"", &h, Some("{\"a\":\"张\"}".as_bytes())).unwrap();
         let text = String::from_utf8(r).unwrap();
         assert!(
             text.starts_with("POST /v1/x HTTP/1.1\r\napp_id: 1\r\n"),
@@ -406,7 +416,7 @@ mod tests {
             text.ends_with("Content-Length: 11\r\n\r\n{\"a\":\"张\"}"),
             "{text}"
         );
-        let get = encode_request("GET", "/", &[], None).unwrap();
+        let get = encode_request("GET", "/", b"", &[], None).unwrap();
         assert!(String::from_utf8(get)
             .unwrap()
             .ends_with("HTTP/1.1\r\n\r\n"));
@@ -414,7 +424,7 @@ mod tests {
             name: "access_token",
             value: "t\r\nX-Evil: 1",
         }];
-        assert!(encode_request("GET", "/", &bad, None).is_err());
+        assert!(encode_request("GET", "/", b"", &bad, None).is_err());
     }
 
     #[test]

@@ -52,8 +52,9 @@ pub struct Transport {
     pid: u32,
     /// `timeout_ms`: each attempt, answer included, must be done by then.
     timeout: Duration,
-    /// Headers every request carries (Host, User-Agent, Accept, proxy credentials).
-    common_headers: Vec<(&'static str, String)>,
+    /// The header lines every request carries (Host, User-Agent, Accept, proxy
+    /// credentials), encoded and checked once.
+    preset_headers: Vec<u8>,
     /// What precedes a call's path in the request line: the base URL's path prefix, and
     /// the origin too when a proxy takes plain HTTP in absolute form.
     target_prefix: String,
@@ -127,23 +128,42 @@ impl Transport {
             agent.push(' ');
             agent.push_str(extra);
         }
-        let mut common_headers = vec![
-            ("Host", route.target.authority()),
-            ("User-Agent", agent),
-            ("Accept", "application/json".to_string()),
+        let host = route.target.authority();
+        let mut common = vec![
+            Header {
+                name: "Host",
+                value: &host,
+            },
+            Header {
+                name: "User-Agent",
+                value: &agent,
+            },
+            Header {
+                name: "Accept",
+                value: "application/json",
+            },
         ];
-        let mut target_prefix = route.target.path.clone();
-        if route.absolute_form() {
-            target_prefix = format!("{}{}", route.target.origin(), route.target.path);
-            if let Some(auth) = route.proxy_authorization() {
-                common_headers.push(("Proxy-Authorization", auth));
-            }
+        // Plain HTTP through a proxy: absolute-form targets, credentials on each request.
+        let proxy_auth = route
+            .proxy_authorization()
+            .filter(|_| route.absolute_form());
+        if let Some(auth) = &proxy_auth {
+            common.push(Header {
+                name: "Proxy-Authorization",
+                value: auth,
+            });
         }
+        let target_prefix = match route.absolute_form() {
+            true => format!("{}{}", route.target.origin(), route.target.path),
+            false => route.target.path.clone(),
+        };
+        let mut preset_headers = Vec::new();
+        http1::encode_headers(&mut preset_headers, &common).map_err(Error::config)?;
         Ok(Transport {
             route,
             pid,
             timeout: s.timeout,
-            common_headers,
+            preset_headers,
             target_prefix,
             idle: Mutex::new(Vec::new()),
         })
@@ -164,16 +184,8 @@ impl Transport {
     ) -> std::result::Result<Answer, Failure> {
         let deadline = Instant::now() + self.timeout;
         let target = format!("{}{}", self.target_prefix, crate::url::encode_path(path));
-        let all_headers: Vec<Header<'_>> = self
-            .common_headers
-            .iter()
-            .map(|(name, value)| Header { name, value })
-            .chain(headers.iter().map(|h| Header {
-                name: h.name,
-                value: h.value,
-            }))
-            .collect();
-        let request = http1::encode_request(method, &target, &all_headers, body.map(str::as_bytes))
+        let body = body.map(str::as_bytes);
+        let request = http1::encode_request(method, &target, &self.preset_headers, headers, body)
             .map_err(Failure::NotSent)?;
 
         let mut conn = match self.checkout() {
